@@ -1,0 +1,1 @@
+"""Command-line interface (SPEC §7); the top layer, importing everything below it."""

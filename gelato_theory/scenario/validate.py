@@ -1,0 +1,139 @@
+"""Validation rules of a scenario (SPEC §8); every failure is a ScenarioError naming the field."""
+
+from __future__ import annotations
+
+import math
+
+from gelato_theory.errors import ScenarioError
+from gelato_theory.scenario.model import Scenario
+
+PROBABILITY_TOLERANCE = 1e-9
+
+
+def finite(field: str, value: float, *, positive: bool = False, nonneg: bool = False) -> None:
+    """Reject non-numbers, NaN, infinities, and (optionally) non-positive or negative values."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(field, value, "must be a number")
+    if not math.isfinite(value):
+        raise ScenarioError(field, value, "must be finite")
+    if positive and value <= 0:
+        raise ScenarioError(field, value, "must be > 0")
+    if nonneg and value < 0:
+        raise ScenarioError(field, value, "must be >= 0")
+
+
+def probability_vector(field: str, values: tuple[float, ...], n: int | None = None) -> None:
+    """Non-empty, finite, non-negative entries summing to 1 (within 1e-9), optionally of length n."""
+    if len(values) == 0:
+        raise ScenarioError(field, list(values), "must be a non-empty list of probabilities")
+    if n is not None and len(values) != n:
+        raise ScenarioError(field, list(values), f"must have {n} entries, one per item")
+    for i, v in enumerate(values):
+        finite(f"{field}[{i}]", v, nonneg=True)
+    total = math.fsum(values)
+    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        raise ScenarioError(field, list(values), f"must sum to 1 (sums to {total!r})")
+
+
+def validate(s: Scenario) -> None:
+    """Check every rule of SPEC §8 that a scenario object can break; raise on the first breach."""
+    ch = s.channel
+    if ch.model not in ("rayleigh", "table"):
+        raise ScenarioError("channel.model", ch.model, "must be 'rayleigh' or 'table'")
+    finite("channel.bandwidth_hz", ch.bandwidth_hz, positive=True)
+    finite("channel.tx_power_w", ch.tx_power_w, positive=True)
+    finite("channel.noise_psd_w_per_hz", ch.noise_psd_w_per_hz, positive=True)
+    if ch.model == "rayleigh":
+        _integer("channel.states", ch.states, 1)
+        if ch.mean_gain is None:
+            raise ScenarioError("channel.mean_gain", None, "required for model = 'rayleigh'")
+        finite("channel.mean_gain", ch.mean_gain, positive=True)
+    else:
+        if len(ch.gains) == 0:
+            raise ScenarioError("channel.gains", list(ch.gains), "must list at least one gain")
+        for i, g in enumerate(ch.gains):
+            finite(f"channel.gains[{i}]", g, positive=True)
+        probability_vector("channel.probabilities", ch.probabilities, len(ch.gains))
+
+    d = s.device
+    finite("device.e_c", d.e_c, nonneg=True)
+    finite("device.tau_c", d.tau_c, nonneg=True)
+    finite("device.e_0", d.e_0, nonneg=True)
+    finite("device.payload_bits", d.payload_bits, positive=True)
+    finite("edge.tau_0", s.edge.tau_0, positive=True)
+    finite("edge.tau_v1", s.edge.tau_v1, nonneg=True)
+
+    t = s.tokens
+    if t.model == "synthetic":
+        _integer("tokens.types", t.types, 1)
+        _integer("tokens.vocab", t.vocab, 2)
+        _integer("tokens.seed", t.seed, 0)
+        lo, hi = t.sharpness
+        finite("tokens.sharpness[0]", lo, nonneg=True)
+        finite("tokens.sharpness[1]", hi, nonneg=True)
+        if lo > hi:
+            raise ScenarioError("tokens.sharpness", list(t.sharpness), "must be [low, high], low <= high")
+        finite("tokens.mismatch", t.mismatch, nonneg=True)
+    elif t.model == "table":
+        probability_vector("tokens.weights", t.weights)
+        n = len(t.weights)
+        for name, values in (("entropies", t.entropies), ("acceptances", t.acceptances)):
+            if len(values) != n:
+                raise ScenarioError(
+                    f"tokens.{name}", list(values), f"must have {n} entries, one per token type"
+                )
+        for i, h in enumerate(t.entropies):
+            finite(f"tokens.entropies[{i}]", h, nonneg=True)
+        for i, b in enumerate(t.acceptances):
+            finite(f"tokens.acceptances[{i}]", b, nonneg=True)
+            if b > 1:
+                raise ScenarioError(f"tokens.acceptances[{i}]", b, "must be in [0, 1]")
+    else:
+        raise ScenarioError("tokens.model", t.model, "must be 'synthetic' or 'table'")
+
+    a = s.actions
+    _integer("actions.K_max", a.K_max, 0)
+    if len(a.thresholds) == 0:
+        raise ScenarioError("actions.thresholds", [], "must list at least one threshold (and +inf)")
+    for i, eta in enumerate(a.thresholds):
+        if isinstance(eta, bool) or not isinstance(eta, (int, float)) or math.isnan(eta) or eta < 0:
+            raise ScenarioError(f"actions.thresholds[{i}]", eta, "must be a number >= 0 or inf")
+    if math.inf not in a.thresholds:
+        raise ScenarioError("actions.thresholds", list(a.thresholds), "must contain inf (no early exit)")
+    if len(set(a.thresholds)) != len(a.thresholds):
+        raise ScenarioError("actions.thresholds", list(a.thresholds), "must not repeat a value")
+
+    o = s.objective
+    if o.kind == "per_round":
+        if o.energy_budget_j is None:
+            raise ScenarioError("objective.energy_budget_j", None, "required for kind = 'per_round'")
+        finite("objective.energy_budget_j", o.energy_budget_j, positive=True)
+    elif o.kind == "per_second":
+        if o.power_budget_w is None:
+            raise ScenarioError("objective.power_budget_w", None, "required for kind = 'per_second'")
+        finite("objective.power_budget_w", o.power_budget_w, positive=True)
+    else:
+        raise ScenarioError("objective.kind", o.kind, "must be 'per_round' or 'per_second'")
+
+    c = s.control
+    if len(c.V) == 0:
+        raise ScenarioError("control.V", [], "must be a non-empty list of V > 0")
+    for i, v in enumerate(c.V):
+        finite(f"control.V[{i}]", v, positive=True)
+    finite("control.Q0", c.Q0, nonneg=True)
+    finite("control.gamma", c.gamma, positive=True)
+
+    v = s.verification
+    _integer("verification.horizon", v.horizon, 1)
+    _integer("verification.seeds", v.seeds, 2)
+    _integer("verification.seed", v.seed, 0)
+    finite("verification.confidence", v.confidence)
+    if not 0.5 <= v.confidence < 1:
+        raise ScenarioError("verification.confidence", v.confidence, "must be in [0.5, 1)")
+
+
+def _integer(field: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(field, value, "must be an integer")
+    if value < minimum:
+        raise ScenarioError(field, value, f"must be >= {minimum}")
