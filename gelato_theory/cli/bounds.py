@@ -1,0 +1,74 @@
+"""``gelato bounds``: the scenario's bound constants and a per-V table of bounds (SPEC §5, §7)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from gelato_theory.cli.common import add_scenario_args, scenario_from_args, write_json
+from gelato_theory.exact.bounds import BoundReport, bound_report
+
+SCHEMA_VERSION = 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bounds", help="print the bound constants and per-V bounds of a scenario")
+    add_scenario_args(p)
+    p.add_argument("--horizon", type=int, default=None, help="T in rounds (default: scenario's)")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    if args.horizon is not None:
+        scenario = scenario.replace(**{"verification.horizon": args.horizon})
+    report = bound_report(scenario)
+    print(render(report))
+    if args.json:
+        write_json(args.json, {"schema_version": SCHEMA_VERSION, **_finite(report.to_dict())})
+    return 0
+
+
+def render(report: BoundReport) -> str:
+    """Plain-text view: constants, then one row per V."""
+    c = report.constants
+    unit_u, unit_y = ("tokens/round", "J") if c.kind == "per_round" else ("tokens", "J")
+    lines = [f"scenario: {report.scenario}  (objective: {c.kind})", ""]
+    consts = [
+        ("u*", c.u_star, unit_u),
+        ("u* (dual)", c.u_star_dual, unit_u),
+        ("lambda*", c.lambda_star, f"{unit_u.split('/')[0]}/J"),
+        ("B", c.B, "J^2"),
+        ("B (tight, sup E[y^2]/2)", c.B_tight, "J^2"),
+        ("epsilon (Slater slack)", c.epsilon, unit_y),
+        ("u_max", c.u_max, unit_u),
+        ("u_0", c.u_0, unit_u),
+        ("rho", c.rho, f"{unit_u.split('/')[0]}/J"),
+        ("y_max", c.y_max, unit_y),
+    ]
+    if c.theta_star is not None:
+        consts.insert(0, ("theta*", c.theta_star, "tokens/s"))
+    for name, value, unit in consts:
+        lines.append(f"  {name:<26}{value:>14.6g}  {unit}")
+    if not c.theorem3_applicable:
+        lines.append("  Theorem 3 does not apply: a minimum-cost action can add cost")
+    head = ["V", "Thm1 utility >=", "Thm2 backlog <=", "Thm2 (LP) <=", "mean-rate <=", "Thm3 Q(t) <="]
+    lines += ["", "  ".join(f"{h:>16}" for h in head)]
+    for v in report.per_V:
+        row = [v.V, v.utility_lower_bound, v.backlog_bound, v.backlog_bound_lp, v.mean_rate_bound,
+               v.deterministic_backlog_bound]
+        lines.append("  ".join(f"{x:>16.6g}" for x in row))
+    lines.append(f"\nhorizon T = {report.per_V[0].T} rounds; backlog in J, V in J/token")
+    return "\n".join(lines)
+
+
+def _finite(obj):
+    """Replace non-finite floats with the strings 'inf'/'-inf'/'nan' so the JSON stays strict."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj

@@ -1,0 +1,161 @@
+"""Numeric bound constants and the per-V bounds of SPEC §5, computed from a scenario.
+
+Units (per_round objective): utility in tokens/round, cost y and backlog Q in J, V in J/token,
+lambda* in tokens/J, B in J^2. For per_second the utility is N - theta* T (tokens) and y = E - P_bar T.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from gelato_theory.exact.dual import frontier, minimize_dual
+from gelato_theory.exact.optimum import ratio_optimum, require_slack, solve_lp
+from gelato_theory.exact.problem import Problem, build_problem
+from gelato_theory.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Constants:
+    """The scenario-level constants behind every bound."""
+
+    u_star: float  # optimum utility (LP)
+    u_star_dual: float  # optimum by exact dual minimization (independent check)
+    lambda_star: float  # optimal multiplier, utility per unit cost
+    B: float  # max(y_min^2, y_max^2) / 2 over realizable y
+    B_tight: float  # max over (state, action) of E[y^2] / 2
+    epsilon: float  # Slater slack -E_omega[min_a y]
+    u_max: float  # E_omega[max_a u]
+    u_0: float  # utility of the minimum-cost policy
+    rho: float  # largest utility gain per unit extra cost over the minimum-cost action
+    y_max: float  # largest realizable cost
+    y_min: float  # smallest realizable cost
+    theorem3_applicable: bool  # the minimum-cost actions never add cost (max realizable y <= 0)
+    L0: float  # Q0^2 / 2
+    Q0: float
+    theta_star: float | None  # tokens/s (per_second only)
+    t_min: float  # smallest realizable round time, s
+    kind: str
+
+
+@dataclass(frozen=True)
+class VBounds:
+    """Bounds at one V and horizon T (SPEC §5 Theorems 1-3)."""
+
+    V: float
+    T: int
+    utility_lower_bound: float  # Theorem 1 with B
+    utility_lower_bound_tight: float  # Theorem 1 with B_tight
+    backlog_bound: float  # Theorem 2, on (1/T) sum E[Q(t)]
+    backlog_bound_lp: float  # Theorem 2 optimized over all omega-only policies with slack
+    mean_rate_bound: float  # bound on E[Q(T)] / T
+    deterministic_backlog_bound: float  # Theorem 3, on every Q(t) of every path
+    violation_bound: float  # Theorem 3: (1/T) sum y(t) <= (V rho + y_max) / T
+    ratio_lower_bound: float | None  # per_second: theta* - B / (V t_min)
+
+
+@dataclass(frozen=True, eq=False)
+class BoundReport:
+    """Constants plus the per-V table."""
+
+    scenario: str
+    constants: Constants
+    per_V: list[VBounds]
+
+    def to_dict(self) -> dict:
+        d = {"scenario": self.scenario, **asdict(self.constants)}
+        d["per_V"] = [asdict(v) for v in self.per_V]
+        return d
+
+
+def constants(scenario: Scenario, problem: Problem | None = None) -> tuple[Problem, Constants]:
+    """The problem at theta* (per_second) and its constants; raises when there is no Slater slack."""
+    problem = problem or build_problem(scenario)
+    eps = require_slack(problem, scenario)
+    theta = None
+    if problem.kind == "per_second":
+        theta = ratio_optimum(problem).theta_star
+        problem = problem.with_theta(theta)
+    opt = solve_lp(problem)
+    dual = minimize_dual(problem)
+    y_max, y_min = float(problem.y_hi.max()), float(problem.y_lo.min())
+    rows = np.arange(problem.M)
+    a0 = min_cost_actions(problem)
+    u0 = problem.u[rows, a0]
+    y0 = problem.y[rows, a0]
+    extra = problem.y - y0[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(extra > 0, (problem.u - u0[:, None]) / extra, -np.inf)
+    rho = max(float(ratio.max()), 0.0)
+    Q0 = scenario.control.Q0
+    return problem, Constants(
+        u_star=opt.u_star,
+        u_star_dual=dual.u_star,
+        lambda_star=opt.lambda_star,
+        B=max(y_min**2, y_max**2) / 2,
+        B_tight=float(problem.y2.max()) / 2,
+        epsilon=eps,
+        u_max=float(problem.pi @ problem.u.max(axis=1)),
+        u_0=float(problem.pi @ u0),
+        rho=rho,
+        y_max=y_max,
+        y_min=y_min,
+        theorem3_applicable=bool(problem.y_hi[rows, a0].max() <= 0),
+        L0=Q0**2 / 2,
+        Q0=Q0,
+        theta_star=theta,
+        t_min=problem.t_min,
+        kind=problem.kind,
+    )
+
+
+def min_cost_actions(problem: Problem) -> np.ndarray:
+    """a_0(m): the minimum-expected-cost action per state, ties to the higher utility: (M,) int."""
+    y_min = problem.y.min(axis=1, keepdims=True)
+    cand = np.where(problem.y == y_min, problem.u, -np.inf)
+    return cand.argmax(axis=1)
+
+
+def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) -> VBounds:
+    """Every per-V bound at horizon T (rounds)."""
+    backlog = (c.B + V * (c.u_max - c.u_0)) / c.epsilon + c.L0 / (c.epsilon * T)
+    backlog_lp = backlog if problem is None else _backlog_lp(problem, c, V, T)
+    det = max(c.Q0, V * c.rho + c.y_max) if c.theorem3_applicable else math.inf
+    ratio = None
+    if c.theta_star is not None:
+        ratio = c.theta_star - c.B / (V * c.t_min)
+    return VBounds(
+        V=V,
+        T=T,
+        utility_lower_bound=c.u_star - c.B / V - c.L0 / (V * T),
+        utility_lower_bound_tight=c.u_star - c.B_tight / V - c.L0 / (V * T),
+        backlog_bound=backlog,
+        backlog_bound_lp=min(backlog, backlog_lp),
+        mean_rate_bound=math.sqrt(2 * c.L0 / T**2 + 2 * (c.B + V * (c.u_max - c.u_star)) / T),
+        deterministic_backlog_bound=det,
+        violation_bound=det / T,
+        ratio_lower_bound=ratio,
+    )
+
+
+def _backlog_lp(problem: Problem, c: Constants, V: float, T: int) -> float:
+    """min over omega-only policies with slack e > 0 of (B + V (u_max - u)) / e + L0 / (e T).
+
+    The Pareto frontier of (slack, utility) is concave and piecewise linear and the objective is
+    monotone along each of its segments, so the minimum sits at a frontier vertex.
+    """
+    f = frontier(problem)
+    slack = -f.cost
+    ok = slack > 0
+    vals = (c.B + V * (c.u_max - f.utility[ok])) / slack[ok] + c.L0 / (slack[ok] * T)
+    return float(vals.min()) if vals.size else math.inf
+
+
+def bound_report(scenario: Scenario, T: int | None = None) -> BoundReport:
+    """Constants and per-V bounds for the scenario's V grid at horizon T (default: the scenario's)."""
+    problem, c = constants(scenario)
+    horizon = T or scenario.verification.horizon
+    rows = [bounds_at(c, V, horizon, problem) for V in scenario.control.V]
+    return BoundReport(scenario=scenario.name, constants=c, per_V=rows)
