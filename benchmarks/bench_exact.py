@@ -22,11 +22,13 @@ from gelato_theory.scenario.token_types import token_types
 
 def scenario():
     s = preset("default")
-    return s.replace(**{
-        "channel.states": 16,
-        "actions.K_max": 16,
-        "actions.thresholds": (0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, math.inf),
-    })
+    return s.replace(
+        **{
+            "channel.states": 16,
+            "actions.K_max": 16,
+            "actions.thresholds": (0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, math.inf),
+        }
+    )
 
 
 def best_of(fn, repeat=7):
@@ -48,8 +50,8 @@ def loop_tables(s):
         e_tx = s.channel.tx_power_w * s.device.payload_bits / rate[m]
         for K in range(s.actions.K_max + 1):
             for eta in s.actions.thresholds:
-                sp = sum(w for w, H in zip(t.w, t.H) if H <= eta)
-                ap = sum(w * b for w, H, b in zip(t.w, t.H, t.beta) if H <= eta)
+                sp = sum(w for w, H in zip(t.w, t.H, strict=True) if H <= eta)
+                ap = sum(w * b for w, H, b in zip(t.w, t.H, t.beta, strict=True) if H <= eta)
                 c = sum(sp**i for i in range(K))
                 k = sum(sp**i for i in range(1, K + 1))
                 A = sum(ap**i for i in range(1, K + 1))
@@ -66,10 +68,16 @@ def main() -> None:
     t_lp, opt = best_of(lambda: solve_lp(problem), repeat=5)
     t_dual, dual = best_of(lambda: minimize_dual(problem), repeat=5)
     M, A = stats.E.shape
-    print(f"tables: {M} states x {A} actions (K = 0..{s.actions.K_max}, {len(s.actions.thresholds)} thresholds)")
+    print(
+        f"tables: {M} states x {A} actions (K = 0..{s.actions.K_max}, {len(s.actions.thresholds)} thresholds)"
+    )
     print(f"  round_stats        {t_tab * 1e3:8.2f} ms")
-    print(f"  build_problem      {t_prob * 1e3:8.2f} ms (adds outcome law, realizable ranges, E[y^2])")
-    print(f"  Python loop        {t_loop * 1e3:8.2f} ms  -> vectorized is {t_loop / t_tab:.0f}x faster")
+    print(
+        f"  build_problem      {t_prob * 1e3:8.2f} ms (adds outcome law, realizable ranges, E[y^2])"
+    )
+    print(
+        f"  Python loop        {t_loop * 1e3:8.2f} ms  -> vectorized is {t_loop / t_tab:.0f}x faster"
+    )
     print(f"LP (HIGHS, {M * A} variables)  {t_lp * 1e3:8.2f} ms  u* = {opt.u_star:.9f}")
     print(f"exact dual minimization      {t_dual * 1e3:8.2f} ms  u* = {dual.u_star:.9f}")
     print(f"|LP - dual| = {abs(opt.u_star - dual.u_star):.2e}")

@@ -50,8 +50,14 @@ def test_closed_forms_match_monte_carlo(name, K, eta):
     for m in (0, r.M - 1):  # worst and best channel state
         E = s.device.e_0 + s.device.e_c * c + r.e_tx[m] * k
         T = s.edge.tau_0 + s.device.tau_c * c + (r.t_tx[m] + s.edge.tau_v1) * k
-        for sample, exact in ((c, r.c[ai]), (k, r.k[ai]), (A, r.accepted[ai]), (N, r.N[m, ai]),
-                              (E, r.E[m, ai]), (T, r.T[m, ai])):
+        for sample, exact in (
+            (c, r.c[ai]),
+            (k, r.k[ai]),
+            (A, r.accepted[ai]),
+            (N, r.N[m, ai]),
+            (E, r.E[m, ai]),
+            (T, r.T[m, ai]),
+        ):
             assert agrees(sample, exact), (sample.mean(), exact)
 
 

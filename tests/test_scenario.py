@@ -85,8 +85,12 @@ def test_bad_field_names_field_value_and_rule(section, key, value, field, rule):
 def test_table_probabilities_must_sum_to_one():
     doc = preset_doc()
     doc["channel"] = {
-        "model": "table", "bandwidth_hz": 1e7, "tx_power_w": 0.2, "noise_psd_w_per_hz": 4e-20,
-        "gains": [1e-12, 2e-12], "probabilities": [0.5, 0.6],
+        "model": "table",
+        "bandwidth_hz": 1e7,
+        "tx_power_w": 0.2,
+        "noise_psd_w_per_hz": 4e-20,
+        "gains": [1e-12, 2e-12],
+        "probabilities": [0.5, 0.6],
     }
     with pytest.raises(ScenarioError, match=r"channel.probabilities .*sum to 1"):
         scenario_from_dict(doc)
@@ -97,8 +101,12 @@ def test_table_probabilities_must_sum_to_one():
 
 def test_token_table_lengths_must_match():
     doc = preset_doc()
-    doc["tokens"] = {"model": "table", "weights": [0.5, 0.5], "entropies": [1.0],
-                     "acceptances": [0.5, 0.9]}
+    doc["tokens"] = {
+        "model": "table",
+        "weights": [0.5, 0.5],
+        "entropies": [1.0],
+        "acceptances": [0.5, 0.9],
+    }
     with pytest.raises(ScenarioError, match=r"tokens.entropies .*2 entries"):
         scenario_from_dict(doc)
     doc["tokens"]["entropies"] = [1.0, 2.0]
@@ -125,7 +133,9 @@ def test_no_slater_slack_is_reported_as_infeasible():
 
 def test_cli_bad_input_exits_nonzero_and_writes_nothing(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
-    doc_text = resources.files("gelato_theory.scenario.presets").joinpath("default.toml").read_text()
+    doc_text = (
+        resources.files("gelato_theory.scenario.presets").joinpath("default.toml").read_text()
+    )
     bad.write_text(doc_text.replace("e_c = 0.03", "e_c = -0.03"))
     out = tmp_path / "bounds.json"
     assert main(["bounds", "--scenario", str(bad), "--json", str(out)]) == 2

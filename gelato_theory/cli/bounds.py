@@ -53,11 +53,24 @@ def render(report: BoundReport) -> str:
         lines.append(f"  {name:<26}{value:>14.6g}  {unit}")
     if not c.theorem3_applicable:
         lines.append("  Theorem 3 does not apply: a minimum-cost action can add cost")
-    head = ["V", "Thm1 utility >=", "Thm2 backlog <=", "Thm2 (LP) <=", "mean-rate <=", "Thm3 Q(t) <="]
+    head = [
+        "V",
+        "Thm1 utility >=",
+        "Thm2 backlog <=",
+        "Thm2 (LP) <=",
+        "mean-rate <=",
+        "Thm3 Q(t) <=",
+    ]
     lines += ["", "  ".join(f"{h:>16}" for h in head)]
     for v in report.per_V:
-        row = [v.V, v.utility_lower_bound, v.backlog_bound, v.backlog_bound_lp, v.mean_rate_bound,
-               v.deterministic_backlog_bound]
+        row = [
+            v.V,
+            v.utility_lower_bound,
+            v.backlog_bound,
+            v.backlog_bound_lp,
+            v.mean_rate_bound,
+            v.deterministic_backlog_bound,
+        ]
         lines.append("  ".join(f"{x:>16.6g}" for x in row))
     lines.append(f"\nhorizon T = {report.per_V[0].T} rounds; backlog in J, V in J/token")
     return "\n".join(lines)

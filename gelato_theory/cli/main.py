@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the theory of GELATO: bounds, exact optimum, executor, verification.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in SUBCOMMANDS.items():
+    for module in SUBCOMMANDS.values():
         try:
             mod = importlib.import_module(f"gelato_theory.cli.{module}")
         except ModuleNotFoundError as exc:

@@ -56,7 +56,9 @@ def greedy_actions(problem: Problem, lam: float, Q_tie_low_cost: bool = True) ->
     """argmax_a (u - lambda y) per state, ties to the lowest cost (then lowest index): (M,) int."""
     score = problem.u - lam * problem.y
     best = score.max(axis=1, keepdims=True)
-    cand = np.where(np.isclose(score, best, rtol=0, atol=1e-12 * (1 + np.abs(best))), problem.y, np.inf)
+    cand = np.where(
+        np.isclose(score, best, rtol=0, atol=1e-12 * (1 + np.abs(best))), problem.y, np.inf
+    )
     return cand.argmin(axis=1)
 
 

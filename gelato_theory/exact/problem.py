@@ -45,8 +45,16 @@ class Problem:
         """The same per-second problem with another time weight theta (tokens/s)."""
         N, T = self.stats.N, self.stats.T
         return Problem(
-            stats=self.stats, kind=self.kind, theta=float(theta), pi=self.pi, u=N - theta * T,
-            y=self.y, y_lo=self.y_lo, y_hi=self.y_hi, y2=self.y2, t_min=self.t_min,
+            stats=self.stats,
+            kind=self.kind,
+            theta=float(theta),
+            pi=self.pi,
+            u=N - theta * T,
+            y=self.y,
+            y_lo=self.y_lo,
+            y_hi=self.y_hi,
+            y2=self.y2,
+            t_min=self.t_min,
         )
 
 
@@ -90,6 +98,14 @@ def build_problem(scenario: Scenario, theta: float | None = None) -> Problem:
     th = 0.0 if kind == "per_round" or theta is None else float(theta)
     u = stats.N - th * stats.T if kind == "per_second" else stats.N.copy()
     return Problem(
-        stats=stats, kind=kind, theta=th, pi=stats.pi, u=u, y=y, y_lo=y_lo, y_hi=y_hi, y2=y2,
+        stats=stats,
+        kind=kind,
+        theta=th,
+        pi=stats.pi,
+        u=u,
+        y=y,
+        y_lo=y_lo,
+        y_hi=y_hi,
+        y2=y2,
         t_min=t_min,
     )

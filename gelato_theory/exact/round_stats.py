@@ -74,6 +74,18 @@ def round_stats(scenario: Scenario) -> RoundStats:
     E = dev.e_0 + dev.e_c * c[None, :] + e_tx[:, None] * k[None, :]
     T = edge.tau_0 + dev.tau_c * c[None, :] + (t_tx[:, None] + edge.tau_v1) * k[None, :]
     return RoundStats(
-        menu=menu, h=h, pi=pi, rate_bps=rate, e_tx=e_tx, t_tx=t_tx, s=s, a=a, c=c, k=k,
-        accepted=acc, N=N, E=E, T=T,
+        menu=menu,
+        h=h,
+        pi=pi,
+        rate_bps=rate,
+        e_tx=e_tx,
+        t_tx=t_tx,
+        s=s,
+        a=a,
+        c=c,
+        k=k,
+        accepted=acc,
+        N=N,
+        E=E,
+        T=T,
     )

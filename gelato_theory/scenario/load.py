@@ -30,13 +30,29 @@ from gelato_theory.scenario.validate import validate
 
 SECTIONS = {
     "channel": {
-        "model", "bandwidth_hz", "tx_power_w", "noise_psd_w_per_hz", "states", "mean_gain",
-        "distance_m", "path_loss_db_at_1km", "path_loss_exponent", "gains", "probabilities",
+        "model",
+        "bandwidth_hz",
+        "tx_power_w",
+        "noise_psd_w_per_hz",
+        "states",
+        "mean_gain",
+        "distance_m",
+        "path_loss_db_at_1km",
+        "path_loss_exponent",
+        "gains",
+        "probabilities",
     },
     "device": {"e_c", "tau_c", "e_0", "payload_bits"},
     "edge": {"tau_0", "tau_v1"},
     "tokens": {
-        "model", "types", "vocab", "seed", "sharpness", "mismatch", "weights", "entropies",
+        "model",
+        "types",
+        "vocab",
+        "seed",
+        "sharpness",
+        "mismatch",
+        "weights",
+        "entropies",
         "acceptances",
     },
     "actions": {"K_max", "thresholds"},
@@ -68,7 +84,9 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError("scenario", str(p), f"must be a readable file ({exc.strerror})") from None
+        raise ScenarioError(
+            "scenario", str(p), f"must be a readable file ({exc.strerror})"
+        ) from None
     return loads_scenario(text, source=str(p))
 
 
@@ -98,13 +116,17 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
             if extra:
                 key = sorted(extra)[0]
                 raise ScenarioError(
-                    f"{sec}.{key}", table[key], f"is not a known key ({', '.join(sorted(SECTIONS[sec]))})"
+                    f"{sec}.{key}",
+                    table[key],
+                    f"is not a known key ({', '.join(sorted(SECTIONS[sec]))})",
                 )
 
     ch = dict(data["channel"])
     if "distance_m" in ch or "path_loss_db_at_1km" in ch or "path_loss_exponent" in ch:
         if "mean_gain" in ch:
-            raise ScenarioError("channel.mean_gain", ch["mean_gain"], "give mean_gain or a path loss, not both")
+            raise ScenarioError(
+                "channel.mean_gain", ch["mean_gain"], "give mean_gain or a path loss, not both"
+            )
         for k in ("distance_m", "path_loss_db_at_1km", "path_loss_exponent"):
             if k not in ch:
                 raise ScenarioError(f"channel.{k}", None, "required with a path-loss model")

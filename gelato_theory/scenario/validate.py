@@ -72,7 +72,9 @@ def validate(s: Scenario) -> None:
         finite("tokens.sharpness[0]", lo, nonneg=True)
         finite("tokens.sharpness[1]", hi, nonneg=True)
         if lo > hi:
-            raise ScenarioError("tokens.sharpness", list(t.sharpness), "must be [low, high], low <= high")
+            raise ScenarioError(
+                "tokens.sharpness", list(t.sharpness), "must be [low, high], low <= high"
+            )
         finite("tokens.mismatch", t.mismatch, nonneg=True)
     elif t.model == "table":
         probability_vector("tokens.weights", t.weights)
@@ -99,18 +101,24 @@ def validate(s: Scenario) -> None:
         if isinstance(eta, bool) or not isinstance(eta, (int, float)) or math.isnan(eta) or eta < 0:
             raise ScenarioError(f"actions.thresholds[{i}]", eta, "must be a number >= 0 or inf")
     if math.inf not in a.thresholds:
-        raise ScenarioError("actions.thresholds", list(a.thresholds), "must contain inf (no early exit)")
+        raise ScenarioError(
+            "actions.thresholds", list(a.thresholds), "must contain inf (no early exit)"
+        )
     if len(set(a.thresholds)) != len(a.thresholds):
         raise ScenarioError("actions.thresholds", list(a.thresholds), "must not repeat a value")
 
     o = s.objective
     if o.kind == "per_round":
         if o.energy_budget_j is None:
-            raise ScenarioError("objective.energy_budget_j", None, "required for kind = 'per_round'")
+            raise ScenarioError(
+                "objective.energy_budget_j", None, "required for kind = 'per_round'"
+            )
         finite("objective.energy_budget_j", o.energy_budget_j, positive=True)
     elif o.kind == "per_second":
         if o.power_budget_w is None:
-            raise ScenarioError("objective.power_budget_w", None, "required for kind = 'per_second'")
+            raise ScenarioError(
+                "objective.power_budget_w", None, "required for kind = 'per_second'"
+            )
         finite("objective.power_budget_w", o.power_budget_w, positive=True)
     else:
         raise ScenarioError("objective.kind", o.kind, "must be 'per_round' or 'per_second'")

@@ -62,7 +62,10 @@ def scenario_dicts(
             "e_0": e_0,
             "payload_bits": draw(st.sampled_from([1024.0, 16384.0, 65536.0])),
         },
-        "edge": {"tau_0": draw(st.floats(0.005, 0.1)), "tau_v1": draw(st.sampled_from([0.0, 0.001]))},
+        "edge": {
+            "tau_0": draw(st.floats(0.005, 0.1)),
+            "tau_v1": draw(st.sampled_from([0.0, 0.001])),
+        },
         "tokens": {
             "model": "table",
             "weights": draw(probability_vectors(J)),
@@ -75,10 +78,16 @@ def scenario_dicts(
     frac = draw(st.floats(0.05, 1.5))
     if kind == "per_round":
         # budget above e_0 (the cost of pure offload) so that the Slater slack is positive
-        doc["objective"] = {"kind": "per_round", "energy_budget_j": e_0 + frac * e_c * max(K_max, 1)}
+        doc["objective"] = {
+            "kind": "per_round",
+            "energy_budget_j": e_0 + frac * e_c * max(K_max, 1),
+        }
     else:
         tau_0 = doc["edge"]["tau_0"]
-        doc["objective"] = {"kind": "per_second", "power_budget_w": (e_0 / tau_0) * (1 + frac) + 0.01}
+        doc["objective"] = {
+            "kind": "per_second",
+            "power_budget_w": (e_0 / tau_0) * (1 + frac) + 0.01,
+        }
     return doc
 
 

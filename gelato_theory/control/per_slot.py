@@ -1,0 +1,158 @@
+"""The per-slot drift-plus-penalty subproblem of SPEC §4, solved exactly and, as a cross-check, by cvxpy.
+
+Exact: for a batch of trajectories in channel states m (B,) with backlogs Q (B,) and weights V (B,),
+pick argmax_a V u(m, a) - Q y(m, a) over the finite menu (vectorized; ties go to the lower-cost
+action, then the lower index). For the per-second objective u = N - theta T with a per-trajectory
+theta (B,), which covers both theta fixed to theta* and theta as the running ratio.
+
+cvxpy: for a fixed threshold eta with pass/accept probabilities 0 < a <= s < 1, write x = s^K and
+p = ln a / ln s >= 1; then up to a constant the objective is
+
+    alpha (1 - x^p) - beta (1 - x),   x in [s^K_max, 1],
+    alpha = V a / (1 - a),  beta = (Q y_c + V theta t_c + (Q y_k + V theta t_k) s) / (1 - s),
+
+concave in x (y_c, y_k: cost per computed / sent position; t_c, t_k: time per computed / sent
+position). With s = 1 (eta = inf and every type passes) use K itself: alpha' (1 - exp(K ln a)) -
+beta' K. Both are parametrized problems (alpha, beta are cvxpy Parameters), built once per (state,
+threshold) and re-solved cheaply. The integer optimum is the better of the two integers around the
+continuous one (unimodality).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+
+from gelato_theory.errors import SolverError
+from gelato_theory.exact.problem import Problem
+
+CONIC_SOLVER = "CLARABEL"
+
+
+def dpp_scores(
+    problem: Problem, m: np.ndarray, Q: np.ndarray, V: np.ndarray, theta: np.ndarray | None = None
+) -> np.ndarray:
+    """V u(m, a) - Q y(m, a) for every action: (B, A). ``theta`` (B,) re-weights time (per_second)."""
+    V = np.asarray(V, dtype=float)[:, None]
+    Q = np.asarray(Q, dtype=float)[:, None]
+    if theta is None:
+        u = problem.u[m]
+    else:
+        st = problem.stats
+        u = st.N[m] - np.asarray(theta, dtype=float)[:, None] * st.T[m]
+    return V * u - Q * problem.y[m]
+
+
+def argmax_low_cost(scores: np.ndarray, cost: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Row-wise argmax of ``scores`` (B, A); among (near-)ties the lowest ``cost``, then lowest index."""
+    best = scores.max(axis=1, keepdims=True)
+    tied = scores >= best - rtol * (1.0 + np.abs(best))
+    return np.where(tied, cost, np.inf).argmin(axis=1)
+
+
+def solve_per_slot(
+    problem: Problem, m: np.ndarray, Q: np.ndarray, V: np.ndarray, theta: np.ndarray | None = None
+) -> np.ndarray:
+    """Exact DPP action index per trajectory: (B,) int into the problem's action menu."""
+    scores = dpp_scores(problem, m, Q, V, theta)
+    return argmax_low_cost(scores, problem.y[m])
+
+
+@dataclass(frozen=True)
+class ContinuousSolution:
+    """Continuous optimum K_cont of one threshold's concave relaxation, and its objective value."""
+
+    K_cont: float
+    value: float
+    status: str
+
+
+class ConcaveSlot:
+    """The parametrized concave relaxation for one (channel state, threshold) pair (module doc).
+
+    ``value(K)`` evaluates the same objective at any real K, so integer and continuous optima can be
+    compared on one scale.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        state: int,
+        action_eta: float,
+        K_max: int,
+        costs: tuple[float, float, float, float],
+    ) -> None:
+        st = problem.stats
+        j = int(np.flatnonzero((st.menu.K == max(K_max, 1)) & (st.menu.eta == action_eta))[0])
+        self.s, self.a = float(st.s[j]), float(st.a[j])
+        if self.s > 1.0 - 1e-12:
+            self.s = 1.0  # every type passes: the relaxation is in K itself
+        self.K_max = K_max
+        self.y_c, self.y_k, self.t_c, self.t_k = costs
+        self.state = state
+        self.alpha = cp.Parameter(nonneg=True)
+        self.beta = cp.Parameter()
+        if not (0.0 < self.a < 1.0 and 0.0 < self.s):
+            raise ValueError("the relaxation needs 0 < a < 1 and s > 0")
+        if self.s >= 1.0:
+            self.var = cp.Variable()  # K itself
+            expr = self.alpha * (1 - cp.exp(self.var * math.log(self.a))) - self.beta * self.var
+            cons = [self.var >= 0, self.var <= K_max]
+        else:
+            self.p = math.log(self.a) / math.log(self.s)
+            self.var = cp.Variable()  # x = s^K
+            expr = self.alpha * (1 - cp.power(self.var, self.p, approx=False)) - self.beta * (
+                1 - self.var
+            )
+            cons = [self.var >= self.s**K_max, self.var <= 1]
+        self.prob = cp.Problem(cp.Maximize(expr), cons)
+
+    def _coefficients(self, Q: float, V: float, theta: float) -> tuple[float, float]:
+        lin_c = Q * self.y_c + V * theta * self.t_c
+        lin_k = Q * self.y_k + V * theta * self.t_k
+        if self.s >= 1.0:
+            return V * self.a / (1 - self.a), lin_c + lin_k
+        return V * self.a / (1 - self.a), (lin_c + lin_k * self.s) / (1 - self.s)
+
+    def value(self, K: float | np.ndarray, Q: float, V: float, theta: float = 0.0) -> np.ndarray:
+        """The relaxation's objective at budget K (real), same scale as :meth:`solve`."""
+        alpha, beta = self._coefficients(Q, V, theta)
+        K = np.asarray(K, dtype=float)
+        if self.s >= 1.0:
+            return alpha * (1 - self.a**K) - beta * K
+        return alpha * (1 - self.a**K) - beta * (1 - self.s**K)
+
+    def solve(self, Q: float, V: float, theta: float = 0.0) -> ContinuousSolution:
+        alpha, beta = self._coefficients(Q, V, theta)
+        self.alpha.value, self.beta.value = alpha, beta
+        self.prob.solve(solver=CONIC_SOLVER)
+        if self.prob.status != cp.OPTIMAL:
+            raise SolverError("per-slot relaxation", str(self.prob.status), CONIC_SOLVER)
+        v = float(self.var.value)
+        K = (
+            v
+            if self.s >= 1.0
+            else math.log(min(max(v, self.s**self.K_max), 1.0)) / math.log(self.s)
+        )
+        return ContinuousSolution(
+            K_cont=float(np.clip(K, 0, self.K_max)),
+            value=float(self.prob.value),
+            status=str(self.prob.status),
+        )
+
+
+def slot_costs(problem: Problem, scenario, state: int) -> tuple[float, float, float, float]:
+    """(y_c, y_k, t_c, t_k): cost and time per computed and per sent position in a channel state."""
+    from gelato_theory.exact.problem import cost_coefficients
+
+    _, y_c, y_k = cost_coefficients(scenario, problem.stats)
+    st = problem.stats
+    return (
+        float(y_c[state]),
+        float(y_k[state]),
+        scenario.device.tau_c,
+        float(st.t_tx[state] + scenario.edge.tau_v1),
+    )
