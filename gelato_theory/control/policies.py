@@ -66,16 +66,11 @@ class AllOf:
 
     rules: tuple[StopRule, ...]
 
-    def initial_state(self, batch: int) -> np.ndarray:
-        return np.stack([r.initial_state(batch) for r in self.rules])
-
-    def continue_mask(self, i: int, H: np.ndarray, state: np.ndarray):
-        send = np.ones(H.shape, dtype=bool)
-        new = np.empty_like(state)
-        for j, r in enumerate(self.rules):
-            ok, new[j] = r.continue_mask(i, H, state[j])
-            send &= ok
-        return send, new
+    def send_mask(self, H: np.ndarray) -> np.ndarray:
+        mask = self.rules[0].send_mask(H)
+        for r in self.rules[1:]:
+            mask = mask & r.send_mask(H)
+        return mask
 
 
 def _menu_decision(problem: Problem, action: np.ndarray) -> Decision:

@@ -1,0 +1,1 @@
+"""Verification layer: claims, statistical verdicts and reports (SPEC §6)."""
