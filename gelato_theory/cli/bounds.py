@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from gelato_theory.cli.common import add_scenario_args, scenario_from_args, write_json
 from gelato_theory.exact.bounds import BoundReport, bound_report
@@ -26,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     report = bound_report(scenario)
     print(render(report))
     if args.json:
-        write_json(args.json, {"schema_version": SCHEMA_VERSION, **_finite(report.to_dict())})
+        write_json(args.json, {"schema_version": SCHEMA_VERSION, **report.to_dict()})
     return 0
 
 
@@ -74,14 +73,3 @@ def render(report: BoundReport) -> str:
         lines.append("  ".join(f"{x:>16.6g}" for x in row))
     lines.append(f"\nhorizon T = {report.per_V[0].T} rounds; backlog in J, V in J/token")
     return "\n".join(lines)
-
-
-def _finite(obj):
-    """Replace non-finite floats with the strings 'inf'/'-inf'/'nan' so the JSON stays strict."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    return obj

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from gelato_theory.atomic import to_json, write_atomic
 from gelato_theory.errors import ScenarioError
 from gelato_theory.scenario import Scenario, load_scenario, preset
 
@@ -40,31 +38,6 @@ def parse_float_list(field: str, text: str) -> tuple[float, ...]:
         raise ScenarioError(field, text, "must be a comma-separated list of numbers") from None
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write a file atomically: a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: str | Path, obj: Any) -> None:
-    """Atomically write ``obj`` as indented JSON (non-finite floats become strings)."""
-    write_atomic(path, json.dumps(obj, indent=2, default=_json_default, allow_nan=False) + "\n")
-
-
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+    """Atomically write ``obj`` as strict JSON."""
+    write_atomic(path, to_json(obj))

@@ -14,8 +14,11 @@ from gelato_theory.errors import GelatoError
 
 #: subcommand name -> module under gelato_theory.cli that defines ``register(subparsers)``
 SUBCOMMANDS = {
+    "verify": "verify",
     "bounds": "bounds",
     "prove": "prove",
+    "plot": "plot",
+    "compare": "compare",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

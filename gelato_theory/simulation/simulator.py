@@ -56,6 +56,8 @@ class Simulation:
     mean_k: np.ndarray  # sent tokens per round
     shortfall_mean: np.ndarray  # empirical C, mean per round
     shortfall_max: np.ndarray  # empirical C, largest per-round value
+    model_dN: np.ndarray  # mean of N(t) - E[N | m(t), a(t)] (nan for off-menu decisions), tokens
+    model_dE: np.ndarray  # mean of E(t) - E[E | m(t), a(t)] (nan for off-menu decisions), J
     trace_t: np.ndarray  # (n_points,) rounds at which Q was sampled
     trace_Q: np.ndarray | None
 
@@ -155,7 +157,7 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
     ctrl = TrajectoryStreams(root, [(s, 1) for s in seeds], width=1)
     Q = np.full(B, float(scenario.control.Q0))
     zeros = lambda: np.zeros(B)  # noqa: E731
-    sN, sT, sE, sy, sQ, sk, sC = (zeros() for _ in range(7))
+    sN, sT, sE, sy, sQ, sk, sC, dN, dE = (zeros() for _ in range(9))
     maxQ = Q.copy()
     maxC = np.full(B, -np.inf)
     n_pts = (T + trace_every - 1) // trace_every + 1 if trace_every else 0
@@ -185,6 +187,9 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
             v * (out.N - problem.theta * out.T) - Q * y,
         )
         short = best - chosen
+        a = np.maximum(d.action, 0)
+        dN += np.where(on_menu, out.N - problem.stats.N[m, a], np.nan)
+        dE += np.where(on_menu, out.E - problem.stats.E[m, a], np.nan)
         sC += short
         np.maximum(maxC, short, out=maxC)
         sN += out.N
@@ -209,6 +214,8 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
         "mean_k": sk / T,
         "shortfall_mean": sC / T,
         "shortfall_max": maxC,
+        "model_dN": dN / T,
+        "model_dE": dE / T,
     }
     if trace_every:
         res["trace_Q"] = trace

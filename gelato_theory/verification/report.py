@@ -1,0 +1,141 @@
+"""Views of a verification report (SPEC §7): JSON (schema-versioned), Markdown and JUnit XML.
+
+Each function returns text; writing is left to :func:`gelato_theory.atomic.write_all` so that a
+failed or interrupted run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+from gelato_theory import __version__
+from gelato_theory.atomic import to_json
+from gelato_theory.verification.claims import CLAIMS
+from gelato_theory.verification.engine import VerificationReport
+
+SCHEMA_VERSION = 1
+
+
+def schema() -> dict:
+    """The JSON Schema that :func:`to_dict` output satisfies."""
+    import json
+
+    return json.loads(
+        resources.files("gelato_theory.verification").joinpath("schema.json").read_text()
+    )
+
+
+def to_dict(report: VerificationReport) -> dict:
+    """The machine-readable report (SPEC §7); see ``schema.json``."""
+    s = report.scenario
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"gelato-theory {__version__}",
+        "scenario": {"name": s.name, "objective": s.objective.kind, "V": list(s.control.V)},
+        "settings": report.settings,
+        "constants": dataclasses.asdict(report.constants),
+        "bounds": [dataclasses.asdict(b) for b in report.bounds],
+        "policies": [
+            {"policy": r.policy, "empirical_C": r.C_hat.tolist(), "diagnostics": r.diagnostics}
+            for r in report.results
+        ],
+        "verdicts": [dataclasses.asdict(v) for v in report.verdicts],
+        "summary": {
+            "passed": report.passed,
+            "pass": report.count("pass"),
+            "fail": report.count("fail"),
+            "inconclusive": report.count("inconclusive"),
+            "reason": report.reason(),
+        },
+    }
+
+
+def to_json_text(report: VerificationReport) -> str:
+    return to_json(to_dict(report))
+
+
+def _f(x: float | None, digits: int = 4) -> str:
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def to_markdown(report: VerificationReport) -> str:
+    """A human-readable summary: verdict counts, constants, per-V numbers, every verdict."""
+    c, s, st = report.constants, report.scenario, report.settings
+    unit = "tokens/round" if c.kind == "per_round" else "tokens (N − θ*T)"
+    lines = [
+        f"# Verification of `{s.name}`",
+        "",
+        f"**{'PASS' if report.passed else 'FAIL'}** — {report.reason()}",
+        "",
+        f"{st['seeds']} seeds × {st['horizon']} rounds per V; confidence {st['confidence']} overall "
+        f"({st['confidence_per_claim']:.5f} per expectation claim, Bonferroni).",
+        "",
+        "## Constants",
+        "",
+        "| constant | value | unit |",
+        "|---|---|---|",
+        f"| u* (LP) | {c.u_star:.6g} | {unit} |",
+        f"| u* (exact dual) | {c.u_star_dual:.6g} | {unit} |",
+        f"| λ* | {c.lambda_star:.6g} | tokens/J |",
+        f"| B | {c.B:.6g} | J² |",
+        f"| ε (Slater slack) | {c.epsilon:.6g} | J |",
+        f"| ρ | {c.rho:.6g} | tokens/J |",
+        f"| y_max | {c.y_max:.6g} | J |",
+    ]
+    if c.theta_star is not None:
+        lines.append(f"| θ* | {c.theta_star:.6g} | tokens/s |")
+    for r in report.results:
+        lines += [
+            "",
+            f"## {r.policy}",
+            "",
+            "| V | utility | gap | B/V | mean Q [J] | max Q [J] | Thm 2 [J] | Thm 3 [J] | Q̄/V vs λ* | "
+            "energy [J/round] | tokens/s | C |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for d in r.diagnostics:
+            lines.append(
+                f"| {d['V']:g} | {d['mean_utility']:.4f} | {d['gap']:.4f} | {d['B_over_V']:.4g} | "
+                f"{d['mean_backlog']:.4g} | {d['max_backlog']:.4g} | {d['backlog_bound']:.4g} | "
+                f"{d['deterministic_backlog_bound']:.4g} | {d['Q_over_V']:.4g} vs {d['lambda_star']:.4g} | "
+                f"{d['energy_per_round_j']:.4g} | {d['tokens_per_second']:.4g} | {d['empirical_C_mean']:.3g} |"
+            )
+        lines += ["", "| claim | V | verdict | detail |", "|---|---|---|---|"]
+        for v in r.verdicts:
+            V = "grid" if v.V is None else f"{v.V:g}"
+            lines.append(f"| {v.claim} | {V} | {v.status} | {v.detail} |")
+    lines += ["", "## Claims", ""]
+    lines += [f"* `{k}`: {v}" for k, v in CLAIMS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def to_junit(report: VerificationReport) -> str:
+    """JUnit XML: one test suite per policy, one test case per claim per V."""
+    suites = ET.Element("testsuites", name=f"gelato verify {report.scenario.name}")
+    for r in report.results:
+        fails = sum(v.status == "fail" for v in r.verdicts)
+        skips = sum(v.status == "inconclusive" for v in r.verdicts)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"{report.scenario.name}.{r.policy}",
+            tests=str(len(r.verdicts)),
+            failures=str(fails),
+            errors="0",
+            skipped=str(skips),
+        )
+        for v in r.verdicts:
+            name = v.claim if v.V is None else f"{v.claim}[V={v.V:g}]"
+            case = ET.SubElement(suite, "testcase", classname=f"gelato.{r.policy}", name=name)
+            if v.status == "fail":
+                ET.SubElement(case, "failure", message=v.detail, type=v.claim).text = v.detail
+            elif v.status == "inconclusive":
+                ET.SubElement(case, "skipped", message=f"inconclusive: {v.detail}")
+            else:
+                ET.SubElement(case, "system-out").text = v.detail
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
