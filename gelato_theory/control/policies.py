@@ -100,6 +100,11 @@ class DPP:
         allowed = np.ones(A, bool) if self.allowed is None else np.asarray(self.allowed, bool)
         self._penalty = np.where(allowed, 0.0, -np.inf)
 
+    @property
+    def c_additive(self) -> bool:
+        """True when the inner rule makes this an approximate (C-additive) DPP, not exact (C = 0)."""
+        return self.inner is not None
+
     def decide(self, obs: Observation) -> Decision:
         theta = None
         if self.theta == "running":

@@ -1,0 +1,163 @@
+"""The verifier itself (SPEC §6): a correct run passes, and each planted bug is caught by a named check.
+
+Broken inputs: a controller that ignores the queue, a queue update with the wrong sign, a controller
+whose utility is mis-scaled, and an executor whose speculative-sampling acceptance rule is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+
+import jsonschema
+import numpy as np
+import pytest
+
+from gelato_theory import preset
+from gelato_theory.cli.main import main
+from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.verification import report as views
+from gelato_theory.verification.engine import verify
+
+SEEDS, HORIZON = 12, 1500
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return preset("default")
+
+
+def failed_claims(report):
+    return {v.claim for v in report.failures()}
+
+
+@dataclass(eq=False)
+class Blind:
+    """Broken controller: DPP told that the backlog is always zero (queue ignored)."""
+
+    inner: DPP
+    name: str = "gelato-exact"
+
+    def decide(self, obs: Observation):
+        return self.inner.decide(replace(obs, Q=np.zeros_like(obs.Q)))
+
+
+@dataclass(eq=False)
+class MisScaled:
+    """Broken controller: DPP whose utility term is scaled down 100-fold (V u / 100 - Q y)."""
+
+    inner: DPP
+    name: str = "gelato-exact"
+
+    def decide(self, obs: Observation):
+        return self.inner.decide(replace(obs, V=obs.V / 100))
+
+
+@pytest.fixture(scope="module")
+def correct(scenario):
+    return verify(scenario, seeds=SEEDS, horizon=HORIZON)
+
+
+def test_correct_run_passes(correct):
+    assert correct.passed, correct.reason()
+    assert correct.count("pass") > 0
+
+
+def test_queue_ignored_is_caught_by_theorem3(scenario):
+    from gelato_theory.exact.bounds import constants
+
+    problem, _ = constants(scenario)
+    r = verify(
+        scenario,
+        policy_names=("gelato-exact",),
+        overrides={"gelato-exact": Blind(DPP(problem))},
+        seeds=SEEDS,
+        horizon=HORIZON,
+    )
+    assert not r.passed
+    assert {"theorem3_backlog", "theorem2_backlog"} <= failed_claims(r)
+
+
+def test_wrong_queue_sign_is_caught_by_the_violation_identity(scenario):
+    r = verify(
+        scenario,
+        policy_names=("gelato-exact",),
+        seeds=SEEDS,
+        horizon=HORIZON,
+        queue_update=lambda Q, y: np.maximum(Q - y, 0.0),
+    )
+    assert "violation_identity" in failed_claims(r)
+
+
+def test_mis_scaled_utility_is_caught_by_theorem1(scenario):
+    from gelato_theory.exact.bounds import constants
+
+    problem, _ = constants(scenario)
+    r = verify(
+        scenario,
+        policy_names=("gelato-exact",),
+        overrides={"gelato-exact": MisScaled(DPP(problem))},
+        seeds=SEEDS,
+        horizon=HORIZON,
+    )
+    assert "theorem1_utility" in failed_claims(r)
+
+
+def test_broken_acceptance_is_caught_by_closed_form_consistency(scenario, monkeypatch):
+    import gelato_theory.executor.rounds as rounds
+
+    monkeypatch.setattr(rounds, "accept_test", lambda p_x, q_x, u: np.ones(np.shape(u), bool))
+    r = verify(scenario, policy_names=("gelato-exact",), seeds=SEEDS, horizon=HORIZON)
+    assert "closed_form_consistency" in failed_claims(r)
+
+
+def test_cli_exit_codes_and_reports(tmp_path, capsys, monkeypatch):
+    args = ["verify", "--seeds", "6", "--horizon", "400", "--out", str(tmp_path / "ok")]
+    assert main(args) == 0
+    doc = json.loads((tmp_path / "ok" / "report.json").read_text())
+    jsonschema.validate(doc, views.schema())
+    assert doc["summary"]["fail"] == 0
+    root = ET.parse(tmp_path / "ok" / "junit.xml").getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(doc["verdicts"])
+    assert (tmp_path / "ok" / "report.md").read_text().startswith("# Verification")
+
+    import gelato_theory.executor.rounds as rounds
+
+    monkeypatch.setattr(rounds, "accept_test", lambda p_x, q_x, u: np.ones(np.shape(u), bool))
+    capsys.readouterr()
+    assert (
+        main(["verify", "--seeds", "6", "--horizon", "400", "--junit", str(tmp_path / "bad.xml")])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "FAIL" in err and "closed_form_consistency" in err and err.count("\n") == 1
+    failures = ET.parse(tmp_path / "bad.xml").getroot().findall(".//failure")
+    assert failures
+
+
+def test_bad_input_writes_nothing(tmp_path):
+    out = tmp_path / "r"
+    assert main(["verify", "--seeds", "1", "--out", str(out)]) == 2
+    assert main(["verify", "--preset", "nope", "--out", str(out)]) == 2
+    assert main(["verify", "--policy", "no-such-policy", "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_interrupted_run_leaves_no_partial_file(tmp_path, monkeypatch):
+    import gelato_theory.verification.report as rep
+
+    def boom(report):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rep, "to_junit", boom)
+    out = tmp_path / "r"
+    assert main(["verify", "--seeds", "3", "--horizon", "50", "--out", str(out)]) == 130
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_report_is_deterministic(scenario):
+    a = verify(scenario, seeds=4, horizon=300)
+    b = verify(scenario, seeds=4, horizon=300)
+    assert views.to_json_text(a) == views.to_json_text(b)
