@@ -150,7 +150,7 @@ def verify(
 
 
 def diagnostics(
-    sim: Simulation, c: Constants, bounds: list[VBounds], C_hat: np.ndarray, scenario: Scenario
+    sim: Simulation, c: Constants, bounds: list[VBounds], measured_C: np.ndarray, scenario: Scenario
 ) -> list[dict]:
     """Per-V numbers behind the verdicts (SPEC §6), as plain floats."""
     obj = scenario.objective
