@@ -7,7 +7,7 @@ Two levels:
 * :class:`ModelPair` — what the round engine talks to: a draft and a target model seen *per drafted
   position*. A position is identified by a context array with a leading batch axis (the last ``L``
   tokens for an n-gram pair, the latent token type for the synthetic pair). The engine only calls
-  the five vectorized methods below, so a pair may answer them from precomputed tables
+  the vectorized methods below, so a pair may answer them from precomputed tables
   (:mod:`~gelato_theory.executor.synthetic`) or from probability rows (:class:`RowPair`).
 
 Every method is vectorized over the batch; sampling uses inverse-CDF on caller-supplied uniforms in
@@ -49,6 +49,9 @@ class ModelPair(ABC):
     """
 
     vocab_size: int
+    #: True when a position's context ignores the tokens before it (i.i.d. positions); the engine
+    #: then drafts all positions of a round at once and the methods accept any array shape.
+    context_free: bool = False
 
     @abstractmethod
     def initial_history(self, batch: int, u: np.ndarray | None = None) -> np.ndarray:
@@ -69,15 +72,19 @@ class ModelPair(ABC):
         """Draft at ``ctx``: entropy H(q) (nats), token x (sampled, or argmax q if greedy), q(x)."""
 
     @abstractmethod
-    def target_at(self, ctx: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Target at ``ctx``: p(x) and argmax p, each (B,)."""
+    def target_prob(self, ctx: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Target probability p(x) at ``ctx`` (B,)."""
+
+    @abstractmethod
+    def target_argmax(self, ctx: np.ndarray) -> np.ndarray:
+        """argmax p at ``ctx`` (B,) (greedy verification)."""
 
     @abstractmethod
     def final_token(
         self, ctx: np.ndarray, u: np.ndarray, use_residual: np.ndarray, greedy: bool
     ) -> np.ndarray:
-        """The edge's extra token: a sample of norm(max(p - q, 0)) where ``use_residual``, else of p;
-        argmax p in greedy mode."""
+        """The edge's extra token: a sample of norm(max(p - q, 0)) where ``use_residual``, else
+        of p; argmax p in greedy mode."""
 
 
 class RowPair(ModelPair):
@@ -98,9 +105,12 @@ class RowPair(ModelPair):
         x = np.argmax(q, axis=1) if greedy else inverse_cdf(q, u)
         return entropy_nats(q), x, q[np.arange(q.shape[0]), x]
 
-    def target_at(self, ctx: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def target_prob(self, ctx: np.ndarray, x: np.ndarray) -> np.ndarray:
         p = self.target_probs(ctx)
-        return p[np.arange(p.shape[0]), x], np.argmax(p, axis=1)
+        return p[np.arange(p.shape[0]), x]
+
+    def target_argmax(self, ctx: np.ndarray) -> np.ndarray:
+        return np.argmax(self.target_probs(ctx), axis=1)
 
     def final_token(
         self, ctx: np.ndarray, u: np.ndarray, use_residual: np.ndarray, greedy: bool

@@ -175,7 +175,7 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
         m = ex.channel_states(U[:, ex.layout.channel])
         obs = Observation(m=m, Q=Q, V=v, tokens=sN, seconds=sT, uniform=ctrl.next()[:, 0])
         d = policy.decide(obs)
-        out = ex.run_round(m, d.K, d.rule, U, history)
+        out = ex.run_round(m, d.K, d.rule, U, history, detail=False)
         history = out.history
         y = realized_cost(scenario, out.E, out.T)
         scores = dpp_scores(problem, m, Q, v)
