@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "prove": "prove",
     "plot": "plot",
     "compare": "compare",
+    "suite": "suite",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

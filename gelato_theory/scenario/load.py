@@ -54,6 +54,9 @@ SECTIONS = {
         "weights",
         "entropies",
         "acceptances",
+        "draft_order",
+        "target_order",
+        "calibration_rounds",
     },
     "actions": {"K_max", "thresholds"},
     "objective": {"kind", "energy_budget_j", "power_budget_w"},
@@ -169,6 +172,9 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         weights=_tuple(tk, "tokens", "weights"),
         entropies=_tuple(tk, "tokens", "entropies"),
         acceptances=_tuple(tk, "tokens", "acceptances"),
+        draft_order=tk.get("draft_order", 3),
+        target_order=tk.get("target_order", 5),
+        calibration_rounds=tk.get("calibration_rounds", 200),
     )
     ac = data["actions"]
     actions = ActionConfig(

@@ -65,9 +65,10 @@ class EdgeConfig:
 
 @dataclass(frozen=True)
 class TokenConfig:
-    """Token types (SPEC §2): generator parameters (synthetic) or an explicit (w, H, beta) table."""
+    """Token types (SPEC §2): generator parameters (synthetic), an explicit (w, H, beta) table, or an
+    n-gram pair on real text (SPEC §3) whose table is calibrated from executor runs."""
 
-    model: Literal["synthetic", "table"]
+    model: Literal["synthetic", "table", "ngram"]
     types: int = 16  # J (synthetic)
     vocab: int = 64  # vocabulary size (synthetic)
     seed: int = 0  # generator seed (synthetic)
@@ -76,6 +77,9 @@ class TokenConfig:
     weights: tuple[float, ...] = ()  # w_j (table)
     entropies: tuple[float, ...] = ()  # H_j = H(q_j), nats (table)
     acceptances: tuple[float, ...] = ()  # beta_j (table)
+    draft_order: int = 3  # n of the draft n-gram model (ngram)
+    target_order: int = 5  # n of the target n-gram model (ngram)
+    calibration_rounds: int = 200  # executor rounds (x 256 trajectories) to calibrate s, a (ngram)
 
 
 @dataclass(frozen=True)

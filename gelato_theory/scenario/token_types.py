@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from gelato_theory.errors import ScenarioError
 from gelato_theory.scenario.model import TokenConfig
 
 
@@ -65,6 +66,13 @@ def token_types(cfg: TokenConfig) -> TokenTypes:
 
 @lru_cache(maxsize=64)
 def _token_types_cached(cfg: TokenConfig) -> TokenTypes:
+    if cfg.model == "ngram":
+        raise ScenarioError(
+            "tokens.model",
+            "ngram",
+            "has no closed-form type table: calibrate it first "
+            "(gelato_theory.simulation.prepare.prepare does this for every command)",
+        )
     if cfg.model == "table":
         return _frozen(
             TokenTypes(

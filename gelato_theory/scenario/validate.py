@@ -90,8 +90,18 @@ def validate(s: Scenario) -> None:
             finite(f"tokens.acceptances[{i}]", b, nonneg=True)
             if b > 1:
                 raise ScenarioError(f"tokens.acceptances[{i}]", b, "must be in [0, 1]")
+    elif t.model == "ngram":
+        _integer("tokens.draft_order", t.draft_order, 1)
+        _integer("tokens.target_order", t.target_order, 2)
+        if t.target_order <= t.draft_order:
+            raise ScenarioError(
+                "tokens.target_order",
+                t.target_order,
+                f"must exceed tokens.draft_order = {t.draft_order}",
+            )
+        _integer("tokens.calibration_rounds", t.calibration_rounds, 10)
     else:
-        raise ScenarioError("tokens.model", t.model, "must be 'synthetic' or 'table'")
+        raise ScenarioError("tokens.model", t.model, "must be 'synthetic', 'table' or 'ngram'")
 
     a = s.actions
     _integer("actions.K_max", a.K_max, 0)

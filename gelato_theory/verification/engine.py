@@ -18,10 +18,12 @@ import numpy as np
 
 from gelato_theory.control.policies import Policy
 from gelato_theory.control.registry import policies as all_policies
+from gelato_theory.errors import ScenarioError
 from gelato_theory.exact.bounds import Constants, VBounds, bounds_at, constants
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.scenario.model import Scenario
+from gelato_theory.simulation.prepare import prepare
 from gelato_theory.simulation.simulator import QueueUpdate, Simulation, lyapunov_update, simulate
 from gelato_theory.verification import stats
 from gelato_theory.verification.claims import Verdict, per_V_verdicts, scaling_verdicts
@@ -102,16 +104,21 @@ def verify(
     progress: bool = False,
 ) -> VerificationReport:
     """Simulate and judge; ``overrides`` replaces named policies (used to plant broken controllers)."""
+    prepared = prepare(scenario)
+    scenario = prepared.model
     problem, c = constants(scenario)
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     bounds = [bounds_at(c, V, T, problem) for V in scenario.control.V]
     registry = all_policies(scenario, problem)
     registry.update(overrides or {})
+    for name in policy_names:
+        if name not in registry:
+            raise ScenarioError("policy", name, f"must be one of {', '.join(registry)}")
     level = 1 - (1 - scenario.verification.confidence) / expected_claim_count(
         scenario, len(policy_names)
     )
-    ex = executor or Executor(scenario)
+    ex = executor or prepared.executor
     results = []
     for name in policy_names:
         policy = registry[name]
@@ -146,6 +153,14 @@ def verify(
         "root_seed": scenario.verification.seed,
         "policies": list(policy_names),
     }
+    if prepared.calibration is not None:
+        cal = prepared.calibration
+        settings["calibration"] = {
+            "positions": int(cal.H.size),
+            "acceptance_rate": cal.acceptance_rate,
+            "entropy_acceptance_correlation": cal.correlation(),
+            "fitted_gamma": cal.fit_gamma(),
+        }
     return VerificationReport(scenario, problem, c, bounds, results, settings)
 
 
