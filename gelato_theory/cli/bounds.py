@@ -6,6 +6,7 @@ import argparse
 
 from gelato_theory.cli.common import add_scenario_args, scenario_from_args, write_json
 from gelato_theory.exact.bounds import BoundReport, bound_report
+from gelato_theory.simulation.prepare import prepare
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args)
     if args.horizon is not None:
         scenario = scenario.replace(**{"verification.horizon": args.horizon})
-    report = bound_report(scenario)
+    report = bound_report(prepare(scenario).model)
     print(render(report))
     if args.json:
         write_json(args.json, {"schema_version": SCHEMA_VERSION, **report.to_dict()})
