@@ -1,0 +1,117 @@
+"""pytest plugin (registered through the ``pytest11`` entry point ``gelato``; SPEC §7).
+
+Scenario files named ``gelato_*.toml`` in a test tree are collected as test files: every claim of
+SPEC §6 at every V (and the grid-level scaling claims) becomes one test item whose outcome is the
+verdict — pass, fail (with the numbers), or skipped when inconclusive. A scenario is verified once,
+when its first item runs. An optional ``[pytest]`` table in the file is read here and removed
+before the scenario is validated:
+
+    [pytest]
+    claims = ["theorem3_backlog", "violation_identity"]   # default: every claim
+    policies = ["gelato-exact"]                             # default: gelato-exact and gelato
+    seeds = 8                                               # override verification.seeds
+    horizon = 1000                                          # override verification.horizon
+
+The fixture ``gelato_guarantees`` is :func:`gelato_theory.testing.assert_guarantees`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from gelato_theory.errors import GelatoError
+from gelato_theory.scenario.load import scenario_from_dict
+from gelato_theory.verification.claims import CLAIMS
+from gelato_theory.verification.engine import DEFAULT_POLICIES, verify
+
+GRID_CLAIMS = ("utility_scaling", "backlog_scaling")
+PER_V_ONLY = {"closed_form_consistency": "exact", "rate_throughput": "per_second"}
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    if file_path.suffix == ".toml" and file_path.name.startswith("gelato_"):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.fixture
+def gelato_guarantees():
+    """The assertion helper :func:`gelato_theory.testing.assert_guarantees`."""
+    from gelato_theory.testing.assertions import assert_guarantees
+
+    return assert_guarantees
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file: one item per (policy, claim, V)."""
+
+    def collect(self):
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            opts = data.pop("pytest", {})
+            scenario = scenario_from_dict(data)
+        except tomllib.TOMLDecodeError as exc:
+            raise self.CollectError(f"{self.path.name}: must be valid TOML ({exc})") from None
+        except GelatoError as exc:
+            raise self.CollectError(f"{self.path.name}: {exc}") from None
+        changes = {f"verification.{k}": opts[k] for k in ("seeds", "horizon") if k in opts}
+        self.scenario = scenario.replace(**changes) if changes else scenario
+        self.policies = tuple(opts.get("policies", DEFAULT_POLICIES))
+        claims = [c for c in opts.get("claims", CLAIMS) if c in CLAIMS]
+        if self.scenario.objective.kind != "per_second":
+            claims = [c for c in claims if c != "rate_throughput"]
+        self._report = None
+        for policy in self.policies:
+            for claim in claims:
+                if claim == "closed_form_consistency" and policy == "gelato":
+                    continue  # GELATO's inner rule is off the closed-form menu
+                Vs = [None] if claim in GRID_CLAIMS else list(self.scenario.control.V)
+                for V in Vs:
+                    at = "grid" if V is None else f"V={V:g}"
+                    yield ClaimItem.from_parent(
+                        self, name=f"{policy}::{claim}[{at}]", policy=policy, claim=claim, V=V
+                    )
+
+    def report(self):
+        if self._report is None:
+            self._report = verify(self.scenario, policy_names=self.policies)
+        return self._report
+
+
+class ClaimFailed(Exception):
+    """A claim's verdict is fail."""
+
+
+class ClaimItem(pytest.Item):
+    def __init__(self, *, policy: str, claim: str, V: float | None, **kw) -> None:
+        super().__init__(**kw)
+        self.policy, self.claim, self.V = policy, claim, V
+
+    def runtest(self) -> None:
+        report = self.parent.report()
+        for v in report.verdicts:
+            if (
+                v.policy == self.policy
+                and v.claim == self.claim
+                and (
+                    v.V == self.V
+                    or (v.V is not None and self.V is not None and abs(v.V - self.V) < 1e-15)
+                )
+            ):
+                if v.status == "fail":
+                    raise ClaimFailed(v.detail)
+                if v.status == "inconclusive":
+                    pytest.skip(f"inconclusive: {v.detail}")
+                return
+        raise ClaimFailed(f"no verdict for {self.claim} at V={self.V} (claim not applicable)")
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ClaimFailed):
+            return f"{self.claim} failed for {self.policy}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.scenario.name}: {self.name}"
