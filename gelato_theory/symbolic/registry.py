@@ -1,0 +1,91 @@
+"""Every proof obligation of SPEC §5 in one place, the planted wrong statements, and runners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from gelato_theory.symbolic.backlog import MeanRateStability, Theorem2
+from gelato_theory.symbolic.concavity import Concavity
+from gelato_theory.symbolic.deterministic import Theorem3
+from gelato_theory.symbolic.drift import DriftLemma
+from gelato_theory.symbolic.geometric import GeometricSums, a, s
+from gelato_theory.symbolic.geometric import K as K_budget
+from gelato_theory.symbolic.obligation import CheckResult, Obligation
+from gelato_theory.symbolic.output_law import OutputLaw, beta, p, q
+from gelato_theory.symbolic.slot_objective import SlotObjective
+from gelato_theory.symbolic.symbols import L0, B, Q, T, V, u_star, y
+from gelato_theory.symbolic.utility import Theorem1
+
+#: the obligations, in the order of SPEC §5 (the order of the documents and of ``gelato prove``)
+ALL_OBLIGATIONS: tuple[Obligation, ...] = (
+    DriftLemma(),
+    Theorem1(),
+    Theorem2(),
+    MeanRateStability(),
+    Theorem3(),
+    GeometricSums(),
+    Concavity(),
+    OutputLaw(),
+    SlotObjective(),
+)
+
+
+@dataclass(frozen=True)
+class WrongStatement:
+    """A deliberately wrong variant of an obligation, which ``check()`` must refute."""
+
+    name: str
+    description: str
+    obligation: Obligation
+
+
+def registry() -> tuple[Obligation, ...]:
+    """All obligations, in document order."""
+    return ALL_OBLIGATIONS
+
+
+def obligation(name: str) -> Obligation:
+    """The obligation called ``name``; KeyError naming the known ones otherwise."""
+    for ob in ALL_OBLIGATIONS:
+        if ob.name == name:
+            return ob
+    raise KeyError(f"no obligation {name!r}; known: {[o.name for o in ALL_OBLIGATIONS]}")
+
+
+def wrong_statements() -> tuple[WrongStatement, ...]:
+    """Planted wrong statements: each must fail its check (the checker can fail)."""
+    return (
+        WrongStatement(
+            "drift_qy_sign_flipped",
+            "drift bound with the sign of Q·y flipped: y²/2 − Q·y",
+            DriftLemma().mutant(drift_bound=y**2 / 2 - Q * y),
+        ),
+        WrongStatement(
+            "theorem1_half_B",
+            "Theorem 1 with B/(2V) instead of B/V",
+            Theorem1().mutant(utility_bound=u_star - B / (2 * V) - L0 / (V * T)),
+        ),
+        WrongStatement(
+            "geometric_EA_off_by_one",
+            "geometric sum off by one: E[A] = a·(1 − a^{K+1})/(1 − a)",
+            GeometricSums().mutant(accepted=a * (1 - a ** (K_budget + 1)) / (1 - a)),
+        ),
+        WrongStatement(
+            "geometric_Ec_off_by_one",
+            "geometric sum off by one: E[c] = (1 − s^{K+1})/(1 − s)",
+            GeometricSums().mutant(computed=(1 - s ** (K_budget + 1)) / (1 - s)),
+        ),
+        WrongStatement(
+            "output_law_unnormalized",
+            "output law with the residual not normalized: min(p, q) + (1 − β)·max(p − q, 0)",
+            OutputLaw().mutant(law=sp.Min(p, q) + (1 - beta) * sp.Max(p - q, 0)),
+        ),
+    )
+
+
+def run_all(obligations: Iterable[Obligation] | None = None) -> tuple[CheckResult, ...]:
+    """Check every obligation (default: all), in order."""
+    return tuple(ob.check() for ob in (ALL_OBLIGATIONS if obligations is None else obligations))
