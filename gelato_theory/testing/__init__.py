@@ -5,10 +5,11 @@ point and collects ``gelato_*.toml`` scenario files as tests.
 """
 
 from gelato_theory.testing.assertions import GuaranteeViolation, assert_guarantees, describe
-from gelato_theory.testing.strategies import probability_vectors, scenario_dicts, scenarios
+from gelato_theory.testing.strategies import V_grids, probability_vectors, scenario_dicts, scenarios
 
 __all__ = [
     "GuaranteeViolation",
+    "V_grids",
     "assert_guarantees",
     "describe",
     "probability_vectors",

@@ -35,15 +35,24 @@ def scenario_dicts(
     max_types: int = 5,
     max_K: int = 6,
     kind: str = "per_round",
+    V: st.SearchStrategy[list[float]] | None = None,
+    tokens: str = "table",
 ) -> dict:
-    """A scenario document (as parsed TOML) with table channel and table token types."""
+    """A scenario document (as parsed TOML) with table channel and table token types.
+
+    ``tokens = "synthetic"`` draws generator parameters instead of a table, so that the executor can
+    sample real tokens. Edge cases are drawn on purpose: one channel state, K_max = 0 or 1, every type passing every
+    threshold (s = 1), near-zero Slater slack, and (through ``V``) very large V.
+    """
     M = draw(st.integers(1, max_states))
     J = draw(st.integers(1, max_types))
     gains = sorted(draw(st.lists(st.floats(1e-13, 1e-10), min_size=M, max_size=M, unique=True)))
     e_c = draw(st.floats(0.001, 0.1))
     e_0 = draw(st.floats(0.0, 0.1))
     K_max = draw(st.integers(0, max_K))
-    entropies = draw(st.lists(st.floats(0.0, 4.0), min_size=J, max_size=J))
+    all_pass = draw(st.booleans())  # s = 1 at every threshold
+    top = 0.4 if all_pass else 4.0
+    entropies = draw(st.lists(st.floats(0.0, top), min_size=J, max_size=J))
     acceptances = draw(st.lists(st.floats(0.0, 1.0), min_size=J, max_size=J))
     thresholds = sorted(set(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0]), max_size=3))))
     doc = {
@@ -71,11 +80,20 @@ def scenario_dicts(
             "weights": draw(probability_vectors(J)),
             "entropies": entropies,
             "acceptances": acceptances,
+        }
+        if tokens == "table"
+        else {
+            "model": "synthetic",
+            "types": J,
+            "vocab": draw(st.integers(2, 24)),
+            "seed": draw(st.integers(0, 2**16)),
+            "sharpness": sorted(draw(st.lists(st.floats(0.0, 10.0), min_size=2, max_size=2))),
+            "mismatch": draw(st.floats(0.0, 2.0)),
         },
         "actions": {"K_max": K_max, "thresholds": [*thresholds, math.inf]},
-        "control": {"V": [0.01, 0.1]},
+        "control": {"V": draw(V) if V is not None else [0.01, 0.1]},
     }
-    frac = draw(st.floats(0.05, 1.5))
+    frac = draw(st.one_of(st.floats(0.05, 1.5), st.sampled_from([1e-4, 1e-3])))  # near-zero slack
     if kind == "per_round":
         # budget above e_0 (the cost of pure offload) so that the Slater slack is positive
         doc["objective"] = {
@@ -94,3 +112,9 @@ def scenario_dicts(
 def scenarios(**kwargs: object) -> st.SearchStrategy[Scenario]:
     """Valid scenarios with positive Slater slack; keyword arguments go to :func:`scenario_dicts`."""
     return scenario_dicts(**kwargs).map(scenario_from_dict)
+
+
+def V_grids(max_size: int = 3, large: bool = True) -> st.SearchStrategy[list[float]]:
+    """Sorted V grids (J/token), optionally reaching very large V (up to 1e4)."""
+    top = 1e4 if large else 10.0
+    return st.lists(st.floats(1e-3, top), min_size=1, max_size=max_size, unique=True).map(sorted)

@@ -1,0 +1,149 @@
+"""Property suite (SPEC §5, §6): Hypothesis searches scenario space for broken guarantees.
+
+Each property takes the implementation under test as a parameter, so the same property runs on the
+real code and on planted bugs (a controller that ignores the queue, a queue update with the wrong
+sign, an acceptance rule that accepts everything); each planted bug must be found, with a shrunk
+counterexample in the failure message. ``hypothesis.target`` steers the statistical properties toward
+the tightest ratio of measured gap to B/V and of measured backlog to its bound.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, target
+from hypothesis import strategies as st
+
+from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.exact.bounds import constants
+from gelato_theory.executor.rounds import Executor
+from gelato_theory.executor.stopping import FixedThreshold
+from gelato_theory.simulation.simulator import lyapunov_update, simulate
+from gelato_theory.testing import V_grids, scenarios
+from gelato_theory.verification.engine import verify
+from gelato_theory.verification.pathwise import (
+    deterministic_backlog_breaches,
+    violation_identity_breaches,
+)
+
+FAST = settings(max_examples=20)
+#: planted bugs: one bug at a time, so the failure is a single shrunk counterexample
+HUNT = settings(max_examples=40, report_multiple_bugs=False)
+
+
+@dataclass(eq=False)
+class QueueBlind:
+    """Planted bug: a copy of the DPP controller that never sees the backlog."""
+
+    inner: DPP
+    name: str = "queue-blind"
+
+    def decide(self, obs: Observation):
+        return self.inner.decide(replace(obs, Q=np.zeros_like(obs.Q)))
+
+
+def wrong_sign(Q, y):
+    """Planted bug: the virtual queue moves against the energy overspend."""
+    return np.maximum(Q - y, 0.0)
+
+
+def accept_all(p_x, q_x, u):
+    """Planted bug: the speculative-sampling test accepts every drafted token."""
+    return np.ones(np.shape(u), bool)
+
+
+def pathwise_property(scenario, make_policy=DPP, queue_update=lyapunov_update):
+    problem, c = constants(scenario)
+    sim = simulate(scenario, problem, make_policy(problem), seeds=2, horizon=250,
+                   queue_update=queue_update)
+    assert (deterministic_backlog_breaches(sim, c) == 0).all(), "Theorem 3 breached"
+    assert (violation_identity_breaches(sim, c) == 0).all(), "violation identity breached"
+
+
+def closed_form_property(scenario, data):
+    problem, _ = constants(scenario)
+    st_ = problem.stats
+    a = data.draw(st.integers(0, problem.A - 1), label="action")
+    ex = Executor(scenario)
+    K, eta = int(st_.menu.K[a]), float(st_.menu.eta[a])
+    batch = ex.run_fixed(300, K, FixedThreshold(eta), root_seed=1, keys=range(16))
+    m = batch.m
+    for name, sample, exact in (("N", batch.N, st_.N[m, a]), ("E", batch.E, st_.E[m, a])):
+        d = (sample - exact).ravel()
+        se = d.std() / math.sqrt(d.size)
+        assert abs(d.mean()) <= 5 * se + 1e-9, f"executor {name} differs from the closed form"
+
+
+@FAST
+@given(scenarios(V=V_grids(), tokens="synthetic"))
+def test_theorem3_and_violation_identity_on_every_path(scenario):
+    pathwise_property(scenario)
+
+
+@FAST
+@given(scenarios(tokens="synthetic"), st.data())
+def test_closed_forms_match_the_executor(scenario, data):
+    closed_form_property(scenario, data)
+
+
+TIGHTEST = {"gap_over_B_per_V": -math.inf, "backlog_over_bound": -math.inf}
+
+
+@settings(max_examples=15)
+@given(scenarios(V=V_grids(max_size=2, large=False), tokens="synthetic"))
+def test_theorems_1_and_2_hold_statistically(scenario):
+    report = verify(scenario, policy_names=("gelato-exact",), seeds=6, horizon=400)
+    c = report.constants
+    diags = report.results[0].diagnostics
+    ratio_gap = max(d["gap"] / (c.B / d["V"]) for d in diags)
+    ratio_q = max(d["mean_backlog"] / d["backlog_bound"] for d in diags)
+    target(float(ratio_gap), label="gap / (B/V)")
+    target(float(ratio_q), label="mean backlog / Theorem 2 bound")
+    TIGHTEST["gap_over_B_per_V"] = max(TIGHTEST["gap_over_B_per_V"], ratio_gap)
+    TIGHTEST["backlog_over_bound"] = max(TIGHTEST["backlog_over_bound"], ratio_q)
+    failed = {v.claim for v in report.failures()}
+    assert not failed & {"theorem1_utility", "theorem2_backlog", "mean_rate_stability"}, report.reason()
+
+
+def _expect_found(prop, *args):
+    """Run a Hypothesis property expected to fail; return its failure text (with the example)."""
+    with pytest.raises(AssertionError) as info:
+        prop(*args)
+    text = str(info.value) + "\n".join(getattr(info.value, "__notes__", []))
+    assert "Falsifying example" in text
+    return text
+
+
+def test_planted_queue_blind_controller_is_found():
+    @HUNT
+    @given(scenarios(V=V_grids(), tokens="synthetic"))
+    def prop(scenario):
+        pathwise_property(scenario, make_policy=lambda p: QueueBlind(DPP(p)))
+
+    assert "Theorem 3 breached" in _expect_found(prop)
+
+
+def test_planted_wrong_queue_sign_is_found():
+    @HUNT
+    @given(scenarios(V=V_grids(), tokens="synthetic"))
+    def prop(scenario):
+        pathwise_property(scenario, queue_update=wrong_sign)
+
+    text = _expect_found(prop)
+    assert "violation identity breached" in text or "Theorem 3 breached" in text
+
+
+def test_planted_acceptance_bug_is_found(monkeypatch):
+    import gelato_theory.executor.rounds as rounds
+
+    monkeypatch.setattr(rounds, "accept_test", accept_all)
+
+    @HUNT
+    @given(scenarios(tokens="synthetic"), st.data())
+    def prop(scenario, data):
+        closed_form_property(scenario, data)
+
+    assert "executor N differs from the closed form" in _expect_found(prop)
