@@ -13,18 +13,23 @@ class GelatoError(Exception):
     """Base class of every error raised on purpose by gelato-theory."""
 
 
-class ScenarioError(GelatoError, ValueError):
-    """A scenario field has an invalid value.
-
-    ``field`` is the dotted TOML path (``device.e_c``), ``value`` the offending value and ``rule`` the
-    constraint it broke, phrased as what was expected.
-    """
+class FieldError(GelatoError, ValueError):
+    """An input has an invalid value: ``field`` names it, ``value`` is what it was and ``rule`` the
+    constraint it broke, phrased as what was expected."""
 
     def __init__(self, field: str, value: Any, rule: str) -> None:
         self.field = field
         self.value = value
         self.rule = rule
         super().__init__(f"{field} = {value!r}: {rule}")
+
+
+class ScenarioError(FieldError):
+    """A scenario field (dotted TOML path such as ``device.e_c``) has an invalid value."""
+
+
+class ExecutorInputError(FieldError):
+    """An executor argument is invalid (an array's shape or range, a mode, a model pair)."""
 
 
 class InfeasibleScenarioError(ScenarioError):

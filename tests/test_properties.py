@@ -10,14 +10,13 @@ the tightest ratio of measured gap to B/V and of measured backlog to its bound.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 
-import numpy as np
 import pytest
 from hypothesis import given, settings, target
 from hypothesis import strategies as st
+from planted import QueueBlind, break_acceptance, wrong_sign
 
-from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.control.policies import DPP
 from gelato_theory.exact.bounds import constants
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.executor.stopping import FixedThreshold
@@ -34,31 +33,11 @@ FAST = settings(max_examples=20)
 HUNT = settings(max_examples=40, report_multiple_bugs=False)
 
 
-@dataclass(eq=False)
-class QueueBlind:
-    """Planted bug: a copy of the DPP controller that never sees the backlog."""
-
-    inner: DPP
-    name: str = "queue-blind"
-
-    def decide(self, obs: Observation):
-        return self.inner.decide(replace(obs, Q=np.zeros_like(obs.Q)))
-
-
-def wrong_sign(Q, y):
-    """Planted bug: the virtual queue moves against the energy overspend."""
-    return np.maximum(Q - y, 0.0)
-
-
-def accept_all(p_x, q_x, u):
-    """Planted bug: the speculative-sampling test accepts every drafted token."""
-    return np.ones(np.shape(u), bool)
-
-
 def pathwise_property(scenario, make_policy=DPP, queue_update=lyapunov_update):
     problem, c = constants(scenario)
-    sim = simulate(scenario, problem, make_policy(problem), seeds=2, horizon=250,
-                   queue_update=queue_update)
+    sim = simulate(
+        scenario, problem, make_policy(problem), seeds=2, horizon=250, queue_update=queue_update
+    )
     assert (deterministic_backlog_breaches(sim, c) == 0).all(), "Theorem 3 breached"
     assert (violation_identity_breaches(sim, c) == 0).all(), "violation identity breached"
 
@@ -105,7 +84,9 @@ def test_theorems_1_and_2_hold_statistically(scenario):
     TIGHTEST["gap_over_B_per_V"] = max(TIGHTEST["gap_over_B_per_V"], ratio_gap)
     TIGHTEST["backlog_over_bound"] = max(TIGHTEST["backlog_over_bound"], ratio_q)
     failed = {v.claim for v in report.failures()}
-    assert not failed & {"theorem1_utility", "theorem2_backlog", "mean_rate_stability"}, report.reason()
+    assert not failed & {"theorem1_utility", "theorem2_backlog", "mean_rate_stability"}, (
+        report.reason()
+    )
 
 
 def _expect_found(prop, *args):
@@ -137,9 +118,7 @@ def test_planted_wrong_queue_sign_is_found():
 
 
 def test_planted_acceptance_bug_is_found(monkeypatch):
-    import gelato_theory.executor.rounds as rounds
-
-    monkeypatch.setattr(rounds, "accept_test", accept_all)
+    break_acceptance(monkeypatch)
 
     @HUNT
     @given(scenarios(tokens="synthetic"), st.data())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
+from planted import break_acceptance
 
 from gelato_theory import ScenarioError
 from gelato_theory.cli.main import main
@@ -20,15 +20,13 @@ def test_every_case_meets_its_guarantees(tmp_path):
 
 
 def test_suite_fails_on_a_broken_executor(tmp_path, monkeypatch, capsys):
-    import gelato_theory.executor.rounds as rounds
-
     manifest = tmp_path / "suite.toml"
     manifest.write_text(
         f'[[case]]\nscenario = "{(SUITE.parent / "tight-budget.toml").as_posix()}"\n'
         'seeds = 6\nhorizon = 500\nrequire = "all"\n'
     )
     assert main(["suite", str(manifest)]) == 0
-    monkeypatch.setattr(rounds, "accept_test", lambda p_x, q_x, u: np.ones(np.shape(u), bool))
+    break_acceptance(monkeypatch)
     assert main(["suite", str(manifest)]) == 1
     assert "closed_form_consistency" in capsys.readouterr().err
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tracemalloc
-from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
+from planted import QueueBlind, wrong_sign
 
 from gelato_theory import preset
-from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.control.policies import DPP
 from gelato_theory.control.registry import policies
 from gelato_theory.exact.bounds import constants
 from gelato_theory.simulation import simulate
@@ -26,21 +26,6 @@ def default():
     return s, problem, c
 
 
-@dataclass(eq=False)
-class QueueIgnored:
-    """A broken controller: DPP that is always told the backlog is zero."""
-
-    inner: DPP
-    name: str = "queue-ignored"
-
-    def decide(self, obs: Observation):
-        return self.inner.decide(replace(obs, Q=np.zeros_like(obs.Q)))
-
-
-def wrong_sign_update(Q, y):
-    return np.maximum(Q - y, 0.0)
-
-
 def test_theorem3_and_violation_identity_hold_on_every_path(default):
     s, problem, c = default
     sim = simulate(s, problem, policies(s, problem)["gelato-exact"], seeds=8, horizon=1500)
@@ -51,14 +36,14 @@ def test_theorem3_and_violation_identity_hold_on_every_path(default):
 
 def test_queue_ignored_is_caught_by_theorem3(default):
     s, problem, c = default
-    broken = QueueIgnored(DPP(problem))
+    broken = QueueBlind(DPP(problem))
     sim = simulate(s, problem, broken, seeds=4, horizon=1500)
     assert (deterministic_backlog_breaches(sim, c) > 0).all()
 
 
 def test_wrong_queue_sign_is_caught(default):
     s, problem, c = default
-    sim = simulate(s, problem, DPP(problem), seeds=4, horizon=1500, queue_update=wrong_sign_update)
+    sim = simulate(s, problem, DPP(problem), seeds=4, horizon=1500, queue_update=wrong_sign)
     assert (violation_identity_breaches(sim, c) > 0).all()
     assert (sim.mean_y > 0).all()  # the backlog never builds up, so the budget is overspent
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, replace
 
 import jsonschema
-import numpy as np
 import pytest
+from planted import MisScaled, QueueBlind, break_acceptance, wrong_sign
 
 from gelato_theory import preset
 from gelato_theory.cli.main import main
-from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.control.policies import DPP
 from gelato_theory.verification import report as views
 from gelato_theory.verification.engine import verify
 
@@ -30,28 +29,6 @@ def scenario():
 
 def failed_claims(report):
     return {v.claim for v in report.failures()}
-
-
-@dataclass(eq=False)
-class Blind:
-    """Broken controller: DPP told that the backlog is always zero (queue ignored)."""
-
-    inner: DPP
-    name: str = "gelato-exact"
-
-    def decide(self, obs: Observation):
-        return self.inner.decide(replace(obs, Q=np.zeros_like(obs.Q)))
-
-
-@dataclass(eq=False)
-class MisScaled:
-    """Broken controller: DPP whose utility term is scaled down 100-fold (V u / 100 - Q y)."""
-
-    inner: DPP
-    name: str = "gelato-exact"
-
-    def decide(self, obs: Observation):
-        return self.inner.decide(replace(obs, V=obs.V / 100))
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +48,7 @@ def test_queue_ignored_is_caught_by_theorem3(scenario):
     r = verify(
         scenario,
         policy_names=("gelato-exact",),
-        overrides={"gelato-exact": Blind(DPP(problem))},
+        overrides={"gelato-exact": QueueBlind(DPP(problem))},
         seeds=SEEDS,
         horizon=HORIZON,
     )
@@ -85,7 +62,7 @@ def test_wrong_queue_sign_is_caught_by_the_violation_identity(scenario):
         policy_names=("gelato-exact",),
         seeds=SEEDS,
         horizon=HORIZON,
-        queue_update=lambda Q, y: np.maximum(Q - y, 0.0),
+        queue_update=wrong_sign,
     )
     assert "violation_identity" in failed_claims(r)
 
@@ -105,9 +82,7 @@ def test_mis_scaled_utility_is_caught_by_theorem1(scenario):
 
 
 def test_broken_acceptance_is_caught_by_closed_form_consistency(scenario, monkeypatch):
-    import gelato_theory.executor.rounds as rounds
-
-    monkeypatch.setattr(rounds, "accept_test", lambda p_x, q_x, u: np.ones(np.shape(u), bool))
+    break_acceptance(monkeypatch)
     r = verify(scenario, policy_names=("gelato-exact",), seeds=SEEDS, horizon=HORIZON)
     assert "closed_form_consistency" in failed_claims(r)
 
@@ -123,9 +98,7 @@ def test_cli_exit_codes_and_reports(tmp_path, capsys, monkeypatch):
     assert len(cases) == len(doc["verdicts"])
     assert (tmp_path / "ok" / "report.md").read_text().startswith("# Verification")
 
-    import gelato_theory.executor.rounds as rounds
-
-    monkeypatch.setattr(rounds, "accept_test", lambda p_x, q_x, u: np.ones(np.shape(u), bool))
+    break_acceptance(monkeypatch)
     capsys.readouterr()
     assert (
         main(["verify", "--seeds", "6", "--horizon", "400", "--junit", str(tmp_path / "bad.xml")])

@@ -5,8 +5,8 @@ n-gram pair on real text via :func:`ngram_pair`), draw per-trajectory uniforms f
 :class:`TrajectoryStreams`, and run rounds with a stop rule. See ``docs/executor.md``.
 """
 
+from gelato_theory.errors import ExecutorInputError
 from gelato_theory.executor.calibration import Calibration, calibrate
-from gelato_theory.executor.errors import ExecutorInputError
 from gelato_theory.executor.ngram import KneserNeyModel, NgramPair, corpus, ngram_pair
 from gelato_theory.executor.protocol import LanguageModel, ModelPair, RowPair
 from gelato_theory.executor.rounds import Executor, RoundBatch, RoundOutcome, UniformLayout

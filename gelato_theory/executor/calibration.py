@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from gelato_theory.executor.errors import ExecutorInputError
+from gelato_theory.errors import ExecutorInputError
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.executor.stopping import beta_hat, no_early_exit
 from gelato_theory.scenario.model import TokenConfig

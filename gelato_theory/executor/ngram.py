@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from gelato_theory.executor.errors import ExecutorInputError
+from gelato_theory.errors import ExecutorInputError
 from gelato_theory.executor.protocol import RowPair
 
 __all__ = ["Corpus", "KneserNeyModel", "NgramPair", "corpus", "ngram_pair"]

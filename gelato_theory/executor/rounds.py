@@ -17,8 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from gelato_theory.errors import ExecutorInputError
 from gelato_theory.exact.round_stats import round_stats
-from gelato_theory.executor.errors import ExecutorInputError
 from gelato_theory.executor.protocol import ModelPair
 from gelato_theory.executor.sampling import accept_test
 from gelato_theory.executor.stopping import StopRule
