@@ -21,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from gelato_theory.control.envelope import EnvelopeTable
 from gelato_theory.control.per_slot import argmax_low_cost, dpp_scores
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.stopping import (
@@ -94,11 +95,18 @@ class DPP:
     gamma: float = 0.2
     theta: float | str | None = None
     _penalty: np.ndarray = field(init=False, repr=False)
+    _table: EnvelopeTable | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         A = self.problem.A
         allowed = np.ones(A, bool) if self.allowed is None else np.asarray(self.allowed, bool)
         self._penalty = np.where(allowed, 0.0, -np.inf)
+        # with a fixed utility the decision depends on Q / V only: precompute the envelopes
+        self._table = None
+        if self.theta != "running":
+            st = self.problem.stats
+            u = self.problem.u if self.theta is None else st.N - float(self.theta) * st.T
+            self._table = EnvelopeTable.build(u, self.problem.y, allowed)
 
     @property
     def c_additive(self) -> bool:
@@ -106,14 +114,13 @@ class DPP:
         return self.inner is not None
 
     def decide(self, obs: Observation) -> Decision:
-        theta = None
-        if self.theta == "running":
+        if self._table is not None:
+            action = self._table.choose(obs.m, obs.Q / obs.V)
+        else:  # running ratio: theta differs per trajectory, scan the menu
             with np.errstate(divide="ignore", invalid="ignore"):
                 theta = np.where(obs.seconds > 0, obs.tokens / obs.seconds, 0.0)
-        elif self.theta is not None:
-            theta = np.full(obs.m.shape, float(self.theta))
-        scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V, theta) + self._penalty
-        action = argmax_low_cost(scores, self.problem.y[obs.m])
+            scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V, theta) + self._penalty
+            action = argmax_low_cost(scores, self.problem.y[obs.m])
         d = _menu_decision(self.problem, action)
         if self.inner == "queue_aware":
             e_tx = self.problem.stats.e_tx[obs.m]

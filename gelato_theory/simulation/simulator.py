@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gelato_theory.control.per_slot import dpp_scores
+from gelato_theory.control.envelope import EnvelopeTable
 from gelato_theory.control.policies import Observation, Policy
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
@@ -151,6 +151,7 @@ def simulate(
 
 def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_update, progress):
     B = len(pairs)
+    optimum = EnvelopeTable.build(problem.u, problem.y)  # the exact per-slot optimum, for C
     v = V[[i for i, _ in pairs]]
     seeds = [s for _, s in pairs]
     streams = ex.streams(root, [(s,) for s in seeds])
@@ -178,16 +179,16 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
         out = ex.run_round(m, d.K, d.rule, U, history, detail=False)
         history = out.history
         y = realized_cost(scenario, out.E, out.T)
-        scores = dpp_scores(problem, m, Q, v)
-        best = scores.max(axis=1)
         on_menu = d.action >= 0
+        a = np.maximum(d.action, 0)
+        best_a = optimum.choose(m, Q / v)
+        best = v * problem.u[m, best_a] - Q * problem.y[m, best_a]
         chosen = np.where(
             on_menu,
-            np.take_along_axis(scores, np.maximum(d.action, 0)[:, None], axis=1)[:, 0],
+            v * problem.u[m, a] - Q * problem.y[m, a],
             v * (out.N - problem.theta * out.T) - Q * y,
         )
         short = best - chosen
-        a = np.maximum(d.action, 0)
         dN += np.where(on_menu, out.N - problem.stats.N[m, a], np.nan)
         dE += np.where(on_menu, out.E - problem.stats.E[m, a], np.nan)
         sC += short

@@ -1,0 +1,44 @@
+"""The exact DPP decision as a lookup (SPEC §4): per channel state, the action maximizing
+V u(m, a) - Q y(m, a) depends on Q and V only through lambda = Q / V, and is read off the upper
+envelope of the lines u_a - lambda y_a (:func:`gelato_theory.exact.dual.envelope`): the breakpoints
+lambda_1 < lambda_2 < ... and the action between each pair. A decision is then a count of the
+breakpoints at or below lambda (ties go to the lower-cost action, as in
+:func:`gelato_theory.control.per_slot.argmax_low_cost`) instead of a scan of the whole menu.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gelato_theory.exact.dual import envelope
+
+
+@dataclass(frozen=True, eq=False)
+class EnvelopeTable:
+    """``breaks`` (M, L) ascending, padded with +inf; ``actions`` (M, L + 1) menu indices."""
+
+    breaks: np.ndarray
+    actions: np.ndarray
+
+    @classmethod
+    def build(
+        cls, u: np.ndarray, y: np.ndarray, allowed: np.ndarray | None = None
+    ) -> EnvelopeTable:
+        """Envelopes of every state's lines u(m, a) - lambda y(m, a) over the allowed actions."""
+        idx = np.arange(u.shape[1]) if allowed is None else np.flatnonzero(allowed)
+        per_state = [envelope(u[m, idx], y[m, idx]) for m in range(u.shape[0])]
+        L = max(len(b) for _, b in per_state)
+        breaks = np.full((u.shape[0], max(L, 1)), np.inf)
+        actions = np.empty((u.shape[0], max(L, 1) + 1), dtype=np.int64)
+        for m, (acts, b) in enumerate(per_state):
+            breaks[m, : len(b)] = b
+            actions[m, : len(acts)] = idx[acts]
+            actions[m, len(acts) :] = idx[acts[-1]]
+        return cls(breaks=breaks, actions=actions)
+
+    def choose(self, m: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """The DPP action (B,) for channel states m (B,) at lambda = Q / V (B,)."""
+        i = (self.breaks[m] <= np.asarray(lam, dtype=float)[:, None]).sum(axis=1)
+        return self.actions[m, i]
