@@ -111,6 +111,9 @@ def test_traces_sample_the_queue(default):
     assert sim.trace_Q.shape == (1, 2, 11)
     assert sim.trace_Q[0, 0, 0] == s.control.Q0
     np.testing.assert_array_equal(sim.trace_Q[..., -1], sim.final_Q)
+    np.testing.assert_array_equal(sim.trace_t, np.arange(0, 101, 10))
+    odd = simulate(s, problem, DPP(problem), V=[0.1], seeds=1, horizon=10, trace_every=3)
+    np.testing.assert_array_equal(odd.trace_t, [0, 3, 6, 9, 10])  # the last point is Q(T)
 
 
 def test_per_second_controllers(default):

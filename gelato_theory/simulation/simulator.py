@@ -143,7 +143,7 @@ def simulate(
         horizon=T,
         Q0=scenario.control.Q0,
         theta=problem.theta,
-        trace_t=np.arange(n_pts) * trace_every,
+        trace_t=np.minimum(np.arange(n_pts) * trace_every, T),
         trace_Q=trace_Q,
         **fields,
     )
