@@ -10,6 +10,7 @@ the tightest ratio of measured gap to B/V and of measured backlog to its bound.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings, target
@@ -93,9 +94,10 @@ def _expect_found(prop, *args):
     """Run a Hypothesis property expected to fail; return its failure text (with the example)."""
     with pytest.raises(AssertionError) as info:
         prop(*args)
-    text = str(info.value) + "\n".join(getattr(info.value, "__notes__", []))
-    assert "Falsifying example" in text
-    return text
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    # the shrunk counterexample, as Hypothesis words it ("Falsifying example" or "Failing test case")
+    assert re.search(r"(Falsifying example|Failing test case): prop\(", notes), notes
+    return str(info.value) + "\n" + notes
 
 
 def test_planted_queue_blind_controller_is_found():
