@@ -171,6 +171,11 @@ class NgramPair(RowPair):
     context_free = False
 
     def __init__(self, data: Corpus, draft: KneserNeyModel, target: KneserNeyModel) -> None:
+        if draft.vocab_size != target.vocab_size:
+            raise ExecutorInputError(
+                "draft.vocab_size", draft.vocab_size,
+                f"must equal the target's vocabulary size {target.vocab_size}",
+            )
         self.corpus = data
         self.draft, self.target = draft, target
         self.vocab_size = data.vocab_size

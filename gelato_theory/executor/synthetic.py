@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gelato_theory.errors import ScenarioError
+from gelato_theory.errors import ExecutorInputError, ScenarioError
 from gelato_theory.executor.protocol import ModelPair
 from gelato_theory.executor.sampling import AliasSampler, residual
 from gelato_theory.scenario.token_types import TokenTypes
@@ -46,6 +46,11 @@ class SyntheticPair(ModelPair):
                 "tokens.model", "table",
                 "the executor samples real tokens: use a synthetic token model (with p_j, q_j) "
                 "or pass a model pair",
+            )
+        if types.p.shape != types.q.shape:
+            raise ExecutorInputError(
+                "q", types.q.shape,
+                f"draft and target must share one vocabulary: target p has shape {types.p.shape}",
             )
         self.types = types
         self.w, self.H, self.beta = types.w, types.H, types.beta
