@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gelato",
         description="Check the theory of GELATO: bounds, exact optimum, executor, verification.",
     )
+    from gelato_theory import __version__
+
+    parser.add_argument("--version", action="version", version=f"gelato-theory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS.values():
         try:

@@ -48,7 +48,7 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         "--policy",
         action="append",
         default=None,
-        help=f"policy to verify; repeatable (default: {', '.join(DEFAULT_POLICIES)})",
+        help=f"controller to simulate and judge; repeatable (default: {', '.join(DEFAULT_POLICIES)})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
