@@ -40,3 +40,15 @@ def test_executor_arguments_are_checked():
         ex.run_round(np.array([0, 99]), np.array([1, 1]), rule, U)
     with pytest.raises(GelatoError, match="mode"):
         Executor(preset("default"), mode="lenient")
+
+
+def test_infeasible_message_states_the_true_minimum_energy():
+    from gelato_theory import InfeasibleScenarioError
+    from gelato_theory.exact.optimum import require_slack
+    from gelato_theory.exact.problem import build_problem
+
+    s = preset("default").replace(**{"objective.energy_budget_j": 0.01})
+    problem = build_problem(s)
+    for scenario in (s, None):  # with or without the scenario at hand
+        with pytest.raises(InfeasibleScenarioError, match=r"minimum expected round energy 0.02 J"):
+            require_slack(problem, scenario)

@@ -111,3 +111,11 @@ def test_entropy_of_the_draft_is_reported(pair: NgramPair) -> None:
     H, x, qx = pair.draft_step(ctx, np.full(4, 0.5), greedy=False)
     np.testing.assert_allclose(H, entropy_nats(pair.draft_probs(ctx)))
     assert np.all(qx > 0)
+
+
+def test_fit_gamma_finds_the_global_minimum_on_a_flat_loss():
+    """All entropies equal: the loss is flat for gamma >= 1/H; least squares gives (1 - 3/4)^2 / H."""
+    from gelato_theory.executor.calibration import Calibration
+
+    cal = Calibration(H=np.ones(400), accepted=np.arange(400) % 4 != 0)
+    assert cal.fit_gamma() == pytest.approx(1 / 16, rel=1e-4)

@@ -51,7 +51,7 @@ def require_slack(problem: Problem, scenario: Scenario | None = None) -> float:
         if problem.kind == "per_round":
             field = "objective.energy_budget_j"
             value = scenario.objective.energy_budget_j if scenario else None
-            need = float(problem.pi @ (problem.y.min(axis=1))) + (value or 0.0)
+            need = float(problem.pi @ problem.stats.E.min(axis=1))
             rule = f"must exceed the minimum expected round energy {need:.6g} J (no Slater slack)"
         else:
             field = "objective.power_budget_w"

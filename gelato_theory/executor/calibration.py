@@ -69,7 +69,12 @@ class Calibration:
         def loss(g: float) -> float:
             return float(np.mean((y - beta_hat(self.H, g)) ** 2))
 
-        return float(minimize_scalar(loss, bounds=(1e-6, 10.0), method="bounded").x)
+        # the loss is flat for gamma >= 1 / min H and need not be unimodal: locate the best point of
+        # a log grid first, then refine between its neighbours
+        grid = np.geomspace(1e-6, 10.0, 141)
+        i = int(np.argmin([loss(g) for g in grid]))
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        return float(minimize_scalar(loss, bounds=(lo, hi), method="bounded").x)
 
     def correlation(self) -> float:
         """Pearson correlation of H and the acceptance indicator (negative: flat drafts fail)."""
