@@ -66,8 +66,12 @@ def ngram(batch: int, rounds: int) -> dict[str, float]:
     cal = calibrate(ex, rounds=60, batch=256, seed=0)
     H_mid, acc, _ = cal.curve(8)
     return {
-        "train_s": train_s, "rounds_per_s": batch * rounds / dt, "tokens_per_s": sent / dt,
-        "acceptance": cal.acceptance_rate, "corr": cal.correlation(), "gamma": cal.fit_gamma(),
+        "train_s": train_s,
+        "rounds_per_s": batch * rounds / dt,
+        "tokens_per_s": sent / dt,
+        "acceptance": cal.acceptance_rate,
+        "corr": cal.correlation(),
+        "gamma": cal.fit_gamma(),
         "curve": list(zip(H_mid.round(2).tolist(), acc.round(3).tolist(), strict=True)),
     }
 
@@ -88,14 +92,20 @@ def main() -> None:
         for detail in (True, False):
             dt, sent = batched(ex, B, args.rounds, eta, detail)
             r = B * args.rounds / dt
-            print(f"  eta={eta:<4} detail={detail!s:<5} batched: {r:12,.0f} rounds/s "
-                  f"{sent / dt:12,.0f} drafted tokens/s")
+            print(
+                f"  eta={eta:<4} detail={detail!s:<5} batched: {r:12,.0f} rounds/s "
+                f"{sent / dt:12,.0f} drafted tokens/s"
+            )
         ldt, lsent = loop(ex, B, args.loop_rounds, eta)
         lr = B * args.loop_rounds / ldt
-        ratios = [B * args.rounds / batched(ex, B, args.rounds, eta, d)[0] / lr for d in (True, False)]
-        print(f"  eta={eta:<4} per-trajectory loop: {lr:12,.0f} rounds/s "
-              f"{lsent / ldt:12,.0f} drafted tokens/s  -> batched/loop = {ratios[0]:.1f}x "
-              f"(detail=True), {ratios[1]:.1f}x (detail=False)")
+        ratios = [
+            B * args.rounds / batched(ex, B, args.rounds, eta, d)[0] / lr for d in (True, False)
+        ]
+        print(
+            f"  eta={eta:<4} per-trajectory loop: {lr:12,.0f} rounds/s "
+            f"{lsent / ldt:12,.0f} drafted tokens/s  -> batched/loop = {ratios[0]:.1f}x "
+            f"(detail=True), {ratios[1]:.1f}x (detail=False)"
+        )
 
     tracemalloc.start()
     batched(ex, B, 50, np.inf, True)
@@ -109,10 +119,14 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"n-gram pair (draft order 3, target order 5, KN): train {res['train_s']:.2f} s")
-    print(f"  batch {nb}, K = {ex.K_max}, eta = 2.5: {res['rounds_per_s']:,.0f} rounds/s, "
-          f"{res['tokens_per_s']:,.0f} drafted tokens/s; peak traced memory {peak / 2**20:.1f} MiB")
-    print(f"  measured acceptance rate {res['acceptance']:.3f}; corr(H, accepted) = "
-          f"{res['corr']:.3f}; fitted gamma = {res['gamma']:.3f}")
+    print(
+        f"  batch {nb}, K = {ex.K_max}, eta = 2.5: {res['rounds_per_s']:,.0f} rounds/s, "
+        f"{res['tokens_per_s']:,.0f} drafted tokens/s; peak traced memory {peak / 2**20:.1f} MiB"
+    )
+    print(
+        f"  measured acceptance rate {res['acceptance']:.3f}; corr(H, accepted) = "
+        f"{res['corr']:.3f}; fitted gamma = {res['gamma']:.3f}"
+    )
     print(f"  entropy -> acceptance (H nats, rate): {res['curve']}")
 
 

@@ -37,7 +37,11 @@ def imports(path: Path) -> list[str]:
     tree = ast.parse(path.read_text())
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gelato_theory."):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("gelato_theory.")
+        ):
             out.append(node.module)
         elif isinstance(node, ast.Import):
             out += [a.name for a in node.names if a.name.startswith("gelato_theory.")]

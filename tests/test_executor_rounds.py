@@ -31,7 +31,9 @@ def assert_mean(sample: np.ndarray, expected: float, label: str) -> None:
     """The sample mean is within Z standard errors of the expectation (exact if no variance)."""
     mean, se = sample.mean(), sample.std(ddof=1) / np.sqrt(sample.size)
     tol = Z * se + 1e-12 * max(1.0, abs(expected))
-    assert abs(mean - expected) <= tol, f"{label}: mean {mean:.6g} vs {expected:.6g} (tol {tol:.3g})"
+    assert abs(mean - expected) <= tol, (
+        f"{label}: mean {mean:.6g} vs {expected:.6g} (tol {tol:.3g})"
+    )
 
 
 def test_means_match_closed_forms(executor: Executor) -> None:
@@ -44,8 +46,12 @@ def test_means_match_closed_forms(executor: Executor) -> None:
         a = int(np.flatnonzero((menu.K == K) & ((menu.eta == eta) | (K == 0)))[0])
         batch = executor.run_fixed(10, K, FixedThreshold(eta), root_seed=K, keys=range(2000))
         expected = {
-            "c": stats.c[a], "k": stats.k[a], "A": stats.accepted[a], "N": stats.N[0, a],
-            "E": stats.pi @ stats.E[:, a], "T": stats.pi @ stats.T[:, a],
+            "c": stats.c[a],
+            "k": stats.k[a],
+            "A": stats.accepted[a],
+            "N": stats.N[0, a],
+            "E": stats.pi @ stats.E[:, a],
+            "T": stats.pi @ stats.T[:, a],
         }
         for name in STATS:
             assert_mean(getattr(batch, name).ravel(), expected[name], f"K={K} eta={eta} {name}")
@@ -153,9 +159,7 @@ def _trajectories(ex: Executor, keys: list[int], rounds: int = 4) -> dict[int, l
         o = ex.run_round(m, K, rule, U, history)
         history = o.history
         for i, key in enumerate(keys):
-            out[key].append(
-                (o.m[i], o.c[i], o.k[i], o.A[i], o.E[i], o.T[i], tuple(o.tokens[i]))
-            )
+            out[key].append((o.m[i], o.c[i], o.k[i], o.A[i], o.E[i], o.T[i], tuple(o.tokens[i])))
     return out
 
 

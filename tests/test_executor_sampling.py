@@ -23,9 +23,7 @@ from gelato_theory.executor.sampling import (
 def distribution_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     """A batch of (p, q) pairs over one vocabulary, including the edge cases of the issue."""
     V = draw(st.integers(1, 12))
-    weight = st.one_of(
-        st.just(0.0), st.floats(1e-300, 1e-12), st.floats(1e-6, 1.0), st.just(1.0)
-    )
+    weight = st.one_of(st.just(0.0), st.floats(1e-300, 1e-12), st.floats(1e-6, 1.0), st.just(1.0))
 
     def dist() -> np.ndarray:
         w = np.array(draw(st.lists(weight, min_size=V, max_size=V)))
@@ -39,8 +37,9 @@ def distribution_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
         return e
 
     pairs = []
-    for kind in draw(st.lists(st.sampled_from(["free", "equal", "disjoint", "onehot"]),
-                              min_size=1, max_size=8)):
+    for kind in draw(
+        st.lists(st.sampled_from(["free", "equal", "disjoint", "onehot"]), min_size=1, max_size=8)
+    ):
         p = dist()
         if kind == "equal":
             q = p.copy()
@@ -181,8 +180,12 @@ def test_multi_position_verify_first_token_law() -> None:
     x = np.stack([inverse_cdf(np.broadcast_to(q_rows[i], (n, V)), u[:, i]) for i in range(k)], 1)
     sent = rng.integers(0, k + 1, size=n)
     A, final = speculative_verify(
-        np.broadcast_to(p_rows, (n, k + 1, V)), np.broadcast_to(q_rows, (n, k, V)), x,
-        u[:, k : 2 * k], u[:, 2 * k], sent,
+        np.broadcast_to(p_rows, (n, k + 1, V)),
+        np.broadcast_to(q_rows, (n, k, V)),
+        x,
+        u[:, k : 2 * k],
+        u[:, 2 * k],
+        sent,
     )
     assert np.all(A <= sent)
     first = np.where(A >= 1, x[:, 0], final)

@@ -57,7 +57,9 @@ def test_gelato_prove_writes_and_checks(tmp_path, capsys, fresh):
     assert main(["prove", "--out", str(out), "--check"]) == 1
     printed = capsys.readouterr().out
     assert "stale" in printed and "lemma1_drift.md" in printed and "old_result.md" in printed
-    assert (out / "lemma1_drift.md").read_text(encoding="utf-8") == "edited\n"  # --check writes nothing
+    assert (out / "lemma1_drift.md").read_text(
+        encoding="utf-8"
+    ) == "edited\n"  # --check writes nothing
 
 
 def test_gelato_prove_repairs_stale_documents(tmp_path, monkeypatch):
@@ -85,7 +87,9 @@ def test_gelato_prove_fails_when_a_wrong_statement_is_not_refuted(tmp_path, monk
 
     monkeypatch.setattr(prove_cli, "registry", lambda: ())
     monkeypatch.setattr(
-        prove_cli, "wrong_statements", lambda: (WrongStatement("not_wrong", "correct", DriftLemma()),)
+        prove_cli,
+        "wrong_statements",
+        lambda: (WrongStatement("not_wrong", "correct", DriftLemma()),),
     )
     assert main(["prove", "--out", str(tmp_path)]) == 1
     assert "NOT REFUTED not_wrong" in capsys.readouterr().out

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sympy cannot decide a step), show that planted wrong statements are refuted, and "
         "regenerate one Markdown derivation per result.",
     )
-    p.add_argument("--out", default="proofs", help="folder of the Markdown documents (default: proofs/)")
+    p.add_argument(
+        "--out", default="proofs", help="folder of the Markdown documents (default: proofs/)"
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -67,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
                 write_atomic(out / name, docs[name].encode("utf-8"))
             else:
                 (out / name).unlink()
-        print(f"wrote {len(stale)} of {len(docs)} document(s) to {out}" if stale
-              else f"documents in {out} are up to date")
+        print(
+            f"wrote {len(stale)} of {len(docs)} document(s) to {out}"
+            if stale
+            else f"documents in {out} are up to date"
+        )
     bad = bool(failed or unrefuted or (args.check and stale))
     return EXIT_FAILED if bad else EXIT_OK
 
@@ -78,7 +83,8 @@ def _stale(out: Path, docs: dict[str, str]) -> list[str]:
     names = [n for n, text in docs.items() if _read(out / n) != text]
     if out.is_dir():
         names += sorted(
-            p.name for p in out.glob("*.md")
+            p.name
+            for p in out.glob("*.md")
             if p.name not in docs and (_read(p) or "").startswith(MARKER)
         )
     return names
@@ -95,4 +101,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(t.rstrip() for t in [fmt.format(*header), line, *(fmt.format(*r) for r in rows)])
+    return "\n".join(
+        t.rstrip() for t in [fmt.format(*header), line, *(fmt.format(*r) for r in rows)]
+    )

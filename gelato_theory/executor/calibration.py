@@ -98,7 +98,9 @@ class Calibration:
         """The table as a scenario token config (``tokens.model = "table"``)."""
         t = self.token_types(thresholds, bins)
         return TokenConfig(
-            model="table", weights=tuple(map(float, t.w)), entropies=tuple(map(float, t.H)),
+            model="table",
+            weights=tuple(map(float, t.w)),
+            entropies=tuple(map(float, t.H)),
             acceptances=tuple(map(float, t.beta)),
         )
 

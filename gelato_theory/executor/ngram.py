@@ -125,8 +125,13 @@ class KneserNeyModel:
             indptr = np.append(start, ids.size)
             self.levels.append(
                 _Level(
-                    contexts=ctx, indptr=indptr, chars=ids % V, counts=cnt,
-                    total=np.add.reduceat(cnt, start), types=np.diff(indptr), D=_discount(cnt),
+                    contexts=ctx,
+                    indptr=indptr,
+                    chars=ids % V,
+                    counts=cnt,
+                    total=np.add.reduceat(cnt, start),
+                    types=np.diff(indptr),
+                    D=_discount(cnt),
                 )
             )
 
@@ -139,7 +144,9 @@ class KneserNeyModel:
         contexts = np.asarray(contexts, dtype=np.int64)
         B, L = contexts.shape
         if L < self.order - 1:
-            raise ExecutorInputError("contexts", contexts.shape, f"need >= {self.order - 1} columns")
+            raise ExecutorInputError(
+                "contexts", contexts.shape, f"need >= {self.order - 1} columns"
+            )
         P = np.tile(self.unigram, (B, 1))
         h = np.zeros(B, dtype=np.int64)
         for m, lvl in enumerate(self.levels, start=2):
@@ -155,9 +162,9 @@ class KneserNeyModel:
             C = np.zeros((rows.size, self.V))
             C[np.repeat(np.arange(rows.size), lens), lvl.chars[at]] = lvl.counts[at]
             lower = P[rows]
-            P[rows] = (
-                np.maximum(C - lvl.D, 0.0) + (lvl.D * lens)[:, None] * lower
-            ) / lvl.total[r][:, None]
+            P[rows] = (np.maximum(C - lvl.D, 0.0) + (lvl.D * lens)[:, None] * lower) / lvl.total[r][
+                :, None
+            ]
         return P
 
 
@@ -173,7 +180,8 @@ class NgramPair(RowPair):
     def __init__(self, data: Corpus, draft: KneserNeyModel, target: KneserNeyModel) -> None:
         if draft.vocab_size != target.vocab_size:
             raise ExecutorInputError(
-                "draft.vocab_size", draft.vocab_size,
+                "draft.vocab_size",
+                draft.vocab_size,
                 f"must equal the target's vocabulary size {target.vocab_size}",
             )
         self.corpus = data
@@ -208,10 +216,14 @@ def ngram_pair(draft_order: int = 3, target_order: int = 5, holdout_every: int =
     """The trained n-gram pair (cached per process)."""
     if not 1 <= draft_order < target_order:
         raise ExecutorInputError(
-            "draft_order", draft_order, f"must satisfy 1 <= draft_order < target_order = {target_order}"
+            "draft_order",
+            draft_order,
+            f"must satisfy 1 <= draft_order < target_order = {target_order}",
         )
     data = corpus(holdout_every)
     V = data.vocab_size
     return NgramPair(
-        data, KneserNeyModel(data.train, V, draft_order), KneserNeyModel(data.train, V, target_order)
+        data,
+        KneserNeyModel(data.train, V, draft_order),
+        KneserNeyModel(data.train, V, target_order),
     )

@@ -184,7 +184,7 @@ class Executor:
         greedy = self.mode == "greedy"
         n = int(K.max(initial=0))
         rows = np.arange(B)
-        draft = (self._draft_context_free if pair.context_free else self._draft_sequential)
+        draft = self._draft_context_free if pair.context_free else self._draft_sequential
         ctx, x, qx, H, c, k, sent, hists = draft(U, K, rule, n, greedy, history)
 
         ok = self._verify(U, ctx, x, qx, sent, greedy)
@@ -207,12 +207,27 @@ class Executor:
         E = self.e_0 + self.e_c * c + e_tx * k
         T = self.tau_0 + self.tau_c * c + (t_tx + self.tau_v1) * k
         return RoundOutcome(
-            m=m, K=K, c=c, k=k, A=A, N=A + 1, E=E, T=T, tokens=tokens, entropy=entropy,
-            accepted=accepted, history=new_history,
+            m=m,
+            K=K,
+            c=c,
+            k=k,
+            A=A,
+            N=A + 1,
+            E=E,
+            T=T,
+            tokens=tokens,
+            entropy=entropy,
+            accepted=accepted,
+            history=new_history,
         )
 
     def _draft_context_free(
-        self, U: np.ndarray, K: np.ndarray, rule: StopRule, n: int, greedy: bool,
+        self,
+        U: np.ndarray,
+        K: np.ndarray,
+        rule: StopRule,
+        n: int,
+        greedy: bool,
         history: np.ndarray,
     ) -> tuple:
         """Drafting when positions do not depend on earlier tokens (synthetic pair): draw every
@@ -228,7 +243,12 @@ class Executor:
         return ctx, x, qx, H, c, k, sent, None
 
     def _draft_sequential(
-        self, U: np.ndarray, K: np.ndarray, rule: StopRule, n: int, greedy: bool,
+        self,
+        U: np.ndarray,
+        K: np.ndarray,
+        rule: StopRule,
+        n: int,
+        greedy: bool,
         history: np.ndarray,
     ) -> tuple:
         """Drafting when position i's context holds the tokens drafted before it (n-gram pair):
@@ -259,7 +279,12 @@ class Executor:
         return np.stack(ctxs, axis=1), x, qx, H, c, k, sent, np.stack(hists, axis=1)
 
     def _verify(
-        self, U: np.ndarray, ctx: np.ndarray, x: np.ndarray, qx: np.ndarray, sent: np.ndarray,
+        self,
+        U: np.ndarray,
+        ctx: np.ndarray,
+        x: np.ndarray,
+        qx: np.ndarray,
+        sent: np.ndarray,
         greedy: bool,
     ) -> np.ndarray:
         """Acceptance-test result (B, n) of every sent position, in one target pass."""
@@ -309,9 +334,7 @@ class Executor:
                 out[f].append(getattr(outcome, f))
         if outcome is None:
             raise ExecutorInputError("rounds", rounds, "must be >= 1")
-        return RoundBatch(
-            **{f: np.stack(v) for f, v in out.items() if f != "last"}, last=outcome
-        )
+        return RoundBatch(**{f: np.stack(v) for f, v in out.items() if f != "last"}, last=outcome)
 
     def _check(
         self, m: np.ndarray, K: np.ndarray, uniforms: np.ndarray

@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = [
     "AliasSampler",
-        "accept_test",
+    "accept_test",
     "inverse_cdf",
     "output_law",
     "residual",

@@ -43,13 +43,15 @@ class SyntheticPair(ModelPair):
     def __init__(self, types: TokenTypes) -> None:
         if types.p is None or types.q is None:
             raise ScenarioError(
-                "tokens.model", "table",
+                "tokens.model",
+                "table",
                 "the executor samples real tokens: use a synthetic token model (with p_j, q_j) "
                 "or pass a model pair",
             )
         if types.p.shape != types.q.shape:
             raise ExecutorInputError(
-                "q", types.q.shape,
+                "q",
+                types.q.shape,
                 f"draft and target must share one vocabulary: target p has shape {types.p.shape}",
             )
         self.types = types

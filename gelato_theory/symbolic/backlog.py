@@ -80,8 +80,11 @@ class Theorem2(Obligation):
                 "Summed inequality, with L_T = E[L(T)] ≥ 0 and S_Q = Σ_{t<T} E[Q(t)] (claim ≤ 0):",
                 summed,
             ),
-            Step("The coefficient of S_Q is positive, so the inequality bounds S_Q above:", coef,
-                 "positive"),
+            Step(
+                "The coefficient of S_Q is positive, so the inequality bounds S_Q above:",
+                coef,
+                "positive",
+            ),
             Step(
                 "Solved for the time average S_Q/T; it decreases with L_T (derivative < 0), so "
                 "L_T ≥ 0 may be replaced by 0:",

@@ -45,8 +45,8 @@ class Concavity(Obligation):
 
     def steps(self) -> tuple[Step, ...]:
         en = expected_tokens(a, K)
-        second_difference = expected_tokens(a, n + 2) - 2 * expected_tokens(a, n + 1) + (
-            expected_tokens(a, n)
+        second_difference = (
+            expected_tokens(a, n + 2) - 2 * expected_tokens(a, n + 1) + (expected_tokens(a, n))
         )
         return (
             Step("E[N] as a function of a real budget K:", en),

@@ -81,8 +81,7 @@ class Theorem3(Obligation):
                 "nonnegative",
             ),
             Step(
-                "Case Q(t) ≤ V·ρ (Q = V·ρ − d, y = y_max − r) and Q + y ≥ 0: "
-                "Q_max − (Q + y) ≥ 0.",
+                "Case Q(t) ≤ V·ρ (Q = V·ρ − d, y = y_max − r) and Q + y ≥ 0: Q_max − (Q + y) ≥ 0.",
                 q_max(Q_max - (Q + y), "x").subs({Q: V * rho - d, y: y_max - r}),
                 "nonnegative",
             ),

@@ -108,8 +108,9 @@ class GeometricSums(Obligation):
         en = 1 + self.accepted
         out += [
             Step("E[k] = s·E[c] (difference = 0):", self.sent - s * self.computed, "zero"),
-            Step("E[N] = 1 + E[A]: the round always emits one more token (correction or bonus).",
-                 en),
+            Step(
+                "E[N] = 1 + E[A]: the round always emits one more token (correction or bonus).", en
+            ),
             Step(
                 "η = ∞: every position passes (s = 1) and a = α; E[N] reduces to the classical "
                 "(1 − α^{K+1})/(1 − α) (difference = 0):",

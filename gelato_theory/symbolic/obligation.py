@@ -136,7 +136,9 @@ class Obligation:
         failed = [(i, r) for i, r in claimed if not r.passed]
         if failed:
             i, first = failed[0]
-            detail = f"{len(failed)} of {len(claimed)} checked steps failed; step {i}: {first.detail}"
+            detail = (
+                f"{len(failed)} of {len(claimed)} checked steps failed; step {i}: {first.detail}"
+            )
         else:
             detail = f"all {len(claimed)} checked steps hold"
         return CheckResult(self.name, self.method, not failed, detail, results)
@@ -153,7 +155,9 @@ class Obligation:
         known = {str(s) for e in self.bounds.values() for s in e.free_symbols}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise TypeError(f"{self.name}.evaluate: unknown value(s) {unknown}; known: {sorted(known)}")
+            raise TypeError(
+                f"{self.name}.evaluate: unknown value(s) {unknown}; known: {sorted(known)}"
+            )
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"{self.name}.evaluate: missing value(s) {missing}")

@@ -71,8 +71,11 @@ class OutputLaw(Obligation):
         normalized = self.law.subs(R, 1 - beta).subs(beta, 1 - gamma) - p
         sum_p, sum_m = sp.Sum(P[x], (x, 1, n)), sp.Sum(Mn[x], (x, 1, n))
         return (
-            Step("Per token, min(p, q) + max(p − q, 0) = p. Case p ≥ q (q = p − d, d ≥ 0):",
-                 split.subs(q, p - d), "zero"),
+            Step(
+                "Per token, min(p, q) + max(p − q, 0) = p. Case p ≥ q (q = p − d, d ≥ 0):",
+                split.subs(q, p - d),
+                "zero",
+            ),
             Step("Case p < q (q = p + d, d > 0):", split.subs(q, p + d_pos), "zero"),
             Step(
                 "Summing over the vocabulary (m = min(p, q)): R = Σ(p − m) = Σp − Σm = 1 − β "

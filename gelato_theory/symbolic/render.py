@@ -45,8 +45,12 @@ def _assumption_text(sym: sp.Symbol) -> str:
     parts = []
     if sym.is_integer:
         parts.append("integer")
-    for key, text in (("positive", "> 0"), ("nonnegative", "≥ 0"), ("negative", "< 0"),
-                      ("nonpositive", "≤ 0")):
+    for key, text in (
+        ("positive", "> 0"),
+        ("nonnegative", "≥ 0"),
+        ("negative", "< 0"),
+        ("nonpositive", "≤ 0"),
+    ):
         if getattr(sym, f"is_{key}"):
             parts.append(text)
             break

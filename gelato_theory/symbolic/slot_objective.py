@@ -102,8 +102,7 @@ class SlotObjective(Obligation):
             Step(
                 "With a = s^p and K = ln x / ln s (so s^K = x, a^K = x^p) it equals "
                 "V − Q·e_0 + f(x) (difference = 0):",
-                g.subs(a, s**p).subs(K, sp.log(x) / sp.log(s)) - (V - Q * e_0)
-                - f.subs(a, s**p),
+                g.subs(a, s**p).subs(K, sp.log(x) / sp.log(s)) - (V - Q * e_0) - f.subs(a, s**p),
                 "zero",
             ),
             Step(
@@ -119,8 +118,9 @@ class SlotObjective(Obligation):
             Step(
                 "For p > 1 the stationary point x* solves f'(x*) = 0; with a = 1/(1 + b), "
                 "s = 1/(1 + σ), p = 1 + δ (b, σ, δ > 0) the value of f' there is 0:",
-                fprime.subs(x, self.stationary_point).subs({a: 1 / (1 + b), s: 1 / (1 + sigma),
-                                                            p: 1 + delta}),
+                fprime.subs(x, self.stationary_point).subs(
+                    {a: 1 / (1 + b), s: 1 / (1 + sigma), p: 1 + delta}
+                ),
                 "zero",
             ),
             Step(
@@ -165,8 +165,9 @@ def _instances(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "s": s_,
         "a": s_ * ratio,
         "V": np.concatenate([10 ** rng.uniform(-1, 2, n), np.full(m, 10.0)]),
-        "Q": np.concatenate([np.where(rng.random(n) < 0.05, 0.0, 10 ** rng.uniform(-3, 3, n)),
-                             q_grid.ravel()]),
+        "Q": np.concatenate(
+            [np.where(rng.random(n) < 0.05, 0.0, 10 ** rng.uniform(-3, 3, n)), q_grid.ravel()]
+        ),
         "e_c": np.concatenate([10 ** rng.uniform(-3, 0, n), np.full(m, 0.05)]),
         "e_tx": np.concatenate([10 ** rng.uniform(-3, 0, n), np.full(m, 0.2)]),
         "K_max": np.concatenate([rng.integers(1, 31, n), np.full(m, 20)]),
@@ -206,7 +207,9 @@ def sample_integer_optimum(objective: sp.Expr, stationary: sp.Expr, seed: int = 
     bad_shape = (fell[:, :-1] & (steps[:, 1:] > scale[:, None])).any(axis=1)
     bad = bad_opt | bad_shape
     if not bad.any():
-        return Sampling(True, f"{n} instances (seeded random and a grid over s, a/s, Q): no violation")
+        return Sampling(
+            True, f"{n} instances (seeded random and a grid over s, a/s, Q): no violation"
+        )
     i = int(np.argmax(bad))
     return Sampling(
         False,

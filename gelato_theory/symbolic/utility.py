@@ -81,8 +81,11 @@ class Theorem1(Obligation):
                 "Summed inequality, with L_T = E[L(T)] ≥ 0 and S_u = Σ_{t<T} E[u(t)] (claim ≤ 0):",
                 summed,
             ),
-            Step("The coefficient of S_u is negative, so the inequality bounds S_u below:", coef,
-                 "negative"),
+            Step(
+                "The coefficient of S_u is negative, so the inequality bounds S_u below:",
+                coef,
+                "negative",
+            ),
             Step(
                 "Solved for the time average S_u/T; it increases with L_T (derivative > 0), so "
                 "L_T ≥ 0 may be replaced by 0:",
