@@ -72,16 +72,18 @@ def test_closed_forms_match_the_executor(scenario, data):
 TIGHTEST = {"gap_over_B_per_V": -math.inf, "backlog_over_bound": -math.inf}
 
 
-@settings(max_examples=15)
+@settings(max_examples=40)
 @given(scenarios(V=V_grids(max_size=2, large=False), tokens="synthetic"))
 def test_theorems_1_and_2_hold_statistically(scenario):
     report = verify(scenario, policy_names=("gelato-exact",), seeds=6, horizon=400)
     c = report.constants
-    diags = report.results[0].diagnostics
-    ratio_gap = max(d["gap"] / (c.B / d["V"]) for d in diags)
-    ratio_q = max(d["mean_backlog"] / d["backlog_bound"] for d in diags)
-    target(float(ratio_gap), label="gap / (B/V)")
-    target(float(ratio_q), label="mean backlog / Theorem 2 bound")
+    # steer toward the tightest *significant* ratios: the confidence limit nearest the bound
+    t1 = [v for v in report.verdicts if v.claim == "theorem1_utility"]
+    t2 = [v for v in report.verdicts if v.claim == "theorem2_backlog"]
+    ratio_gap = max((c.u_star - v.high) / (c.B / v.V) for v in t1) if c.B > 0 else -math.inf
+    ratio_q = max(v.low / v.bound for v in t2)
+    target(float(ratio_gap), label="gap lower confidence limit / (B/V)")
+    target(float(ratio_q), label="backlog lower confidence limit / Theorem 2 bound")
     TIGHTEST["gap_over_B_per_V"] = max(TIGHTEST["gap_over_B_per_V"], ratio_gap)
     TIGHTEST["backlog_over_bound"] = max(TIGHTEST["backlog_over_bound"], ratio_q)
     failed = {v.claim for v in report.failures()}
