@@ -8,9 +8,9 @@ Python loop over (state, action) evaluating the same closed forms. Run: python b
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
+from timing import best_of
 
 from gelato_theory import preset
 from gelato_theory.exact.dual import minimize_dual
@@ -29,15 +29,6 @@ def scenario():
             "actions.thresholds": (0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, math.inf),
         }
     )
-
-
-def best_of(fn, repeat=7):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def loop_tables(s):

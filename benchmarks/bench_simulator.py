@@ -33,6 +33,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from timing import best_of, timed
 
 from gelato_theory import preset
 from gelato_theory.control.per_slot import ConcaveSlot, dpp_scores, slot_costs, solve_per_slot
@@ -55,21 +56,6 @@ MEM_T_SHORT, MEM_T_LONG, MEM_T_FALLBACK = 10_000, 1_000_000, 200_000
 MEM_BUDGET_S = 200.0  # longest acceptable T = 1e6 run
 POLICIES = ("gelato-exact", "gelato")
 REPEAT = 3  # throughput runs: best of REPEAT (the machine may be shared)
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 # --------------------------------------------------------------------------------------------
