@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from gelato_theory import preset
 from gelato_theory.control.per_slot import (
     ConcaveSlot,
-    argmax_low_cost,
     dpp_scores,
     slot_costs,
     solve_per_slot,
 )
+from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import build_problem
 from gelato_theory.testing import scenarios
 

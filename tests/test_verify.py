@@ -41,19 +41,29 @@ def test_correct_run_passes(correct):
     assert correct.count("pass") > 0
 
 
-def test_queue_ignored_is_caught_by_theorem3(scenario):
+def verify_planted(scenario, wrap):
+    """Verify the exact controller replaced by ``wrap(DPP)``, a planted bug."""
     from gelato_theory.exact.bounds import constants
 
     problem, _ = constants(scenario)
-    r = verify(
+    return verify(
         scenario,
         policy_names=("gelato-exact",),
-        overrides={"gelato-exact": QueueBlind(DPP(problem))},
+        overrides={"gelato-exact": wrap(DPP(problem))},
         seeds=SEEDS,
         horizon=HORIZON,
     )
+
+
+def test_queue_ignored_is_caught_by_theorem3(scenario):
+    r = verify_planted(scenario, QueueBlind)
     assert not r.passed
-    assert {"theorem3_backlog", "theorem2_backlog"} <= failed_claims(r)
+    assert {
+        "theorem3_backlog",
+        "theorem2_backlog",
+        "mean_rate_stability",
+        "backlog_scaling",
+    } <= failed_claims(r)
 
 
 def test_wrong_queue_sign_is_caught_by_the_violation_identity(scenario):
@@ -68,17 +78,8 @@ def test_wrong_queue_sign_is_caught_by_the_violation_identity(scenario):
 
 
 def test_mis_scaled_utility_is_caught_by_theorem1(scenario):
-    from gelato_theory.exact.bounds import constants
-
-    problem, _ = constants(scenario)
-    r = verify(
-        scenario,
-        policy_names=("gelato-exact",),
-        overrides={"gelato-exact": MisScaled(DPP(problem))},
-        seeds=SEEDS,
-        horizon=HORIZON,
-    )
-    assert "theorem1_utility" in failed_claims(r)
+    r = verify_planted(scenario, MisScaled)
+    assert {"theorem1_utility", "utility_scaling"} <= failed_claims(r)
 
 
 def test_broken_acceptance_is_caught_by_closed_form_consistency(scenario, monkeypatch):
@@ -134,3 +135,25 @@ def test_report_is_deterministic(scenario):
     a = verify(scenario, seeds=4, horizon=300)
     b = verify(scenario, seeds=4, horizon=300)
     assert views.to_json_text(a) == views.to_json_text(b)
+
+
+def test_throughput_shortfall_is_caught_by_the_rate_claim():
+    """Per-second objective: a controller stuck on pure offload (33.3 tokens/s) misses theta*."""
+    from gelato_theory.control.registry import policies
+    from gelato_theory.exact.bounds import constants
+
+    s = preset("default").replace(
+        **{"objective.kind": "per_second", "objective.power_budget_w": 1.2, "control.V": (0.3, 1.0)}
+    )
+    problem, _ = constants(s)
+    offload = policies(s, problem)["offload"]
+    good = verify(s, policy_names=("gelato-exact",), seeds=8, horizon=1500)
+    bad = verify(
+        s,
+        policy_names=("gelato-exact",),
+        overrides={"gelato-exact": offload},
+        seeds=8,
+        horizon=1500,
+    )
+    assert "rate_throughput" not in failed_claims(good)
+    assert "rate_throughput" in failed_claims(bad)

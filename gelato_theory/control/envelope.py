@@ -3,7 +3,7 @@ V u(m, a) - Q y(m, a) depends on Q and V only through lambda = Q / V, and is rea
 envelope of the lines u_a - lambda y_a (:func:`gelato_theory.exact.dual.envelope`): the breakpoints
 lambda_1 < lambda_2 < ... and the action between each pair. A decision is then a count of the
 breakpoints at or below lambda (ties go to the lower-cost action, as in
-:func:`gelato_theory.control.per_slot.argmax_low_cost`) instead of a scan of the whole menu.
+:func:`gelato_theory.exact.dual.argmax_low_cost`) instead of a scan of the whole menu.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import cvxpy as cp
 import numpy as np
 
 from gelato_theory.errors import SolverError
+from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import Problem
 
 CONIC_SOLVER = "CLARABEL"
@@ -44,13 +45,6 @@ def dpp_scores(
         st = problem.stats
         u = st.N[m] - np.asarray(theta, dtype=float)[:, None] * st.T[m]
     return V * u - Q * problem.y[m]
-
-
-def argmax_low_cost(scores: np.ndarray, cost: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
-    """Row-wise argmax of ``scores`` (B, A); among (near-)ties the lowest ``cost``, then lowest index."""
-    best = scores.max(axis=1, keepdims=True)
-    tied = scores >= best - rtol * (1.0 + np.abs(best))
-    return np.where(tied, cost, np.inf).argmin(axis=1)
 
 
 def solve_per_slot(

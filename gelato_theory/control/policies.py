@@ -22,7 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from gelato_theory.control.envelope import EnvelopeTable
-from gelato_theory.control.per_slot import argmax_low_cost, dpp_scores
+from gelato_theory.control.per_slot import dpp_scores
+from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.stopping import (
     CumulativeAcceptance,

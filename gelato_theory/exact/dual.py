@@ -52,14 +52,16 @@ def dual_value(problem: Problem, lam: np.ndarray) -> np.ndarray:
     return vals.max(axis=2) @ problem.pi
 
 
-def greedy_actions(problem: Problem, lam: float, Q_tie_low_cost: bool = True) -> np.ndarray:
+def argmax_low_cost(scores: np.ndarray, cost: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Row-wise argmax of ``scores``; among (near-)ties the lowest ``cost``, then the lowest index."""
+    best = scores.max(axis=1, keepdims=True)
+    tied = scores >= best - rtol * (1.0 + np.abs(best))
+    return np.where(tied, cost, np.inf).argmin(axis=1)
+
+
+def greedy_actions(problem: Problem, lam: float) -> np.ndarray:
     """argmax_a (u - lambda y) per state, ties to the lowest cost (then lowest index): (M,) int."""
-    score = problem.u - lam * problem.y
-    best = score.max(axis=1, keepdims=True)
-    cand = np.where(
-        np.isclose(score, best, rtol=0, atol=1e-12 * (1 + np.abs(best))), problem.y, np.inf
-    )
-    return cand.argmin(axis=1)
+    return argmax_low_cost(problem.u - lam * problem.y, problem.y)
 
 
 def breakpoints(problem: Problem) -> np.ndarray:

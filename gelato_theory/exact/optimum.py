@@ -21,7 +21,7 @@ import cvxpy as cp
 import numpy as np
 
 from gelato_theory.errors import InfeasibleScenarioError, SolverError
-from gelato_theory.exact.dual import minimize_dual
+from gelato_theory.exact.dual import greedy_actions, minimize_dual
 from gelato_theory.exact.problem import Problem, build_problem
 from gelato_theory.scenario.model import Scenario
 
@@ -157,8 +157,6 @@ def dinkelbach(problem: Problem, tol: float = 1e-12, max_iter: int = 100) -> flo
 def _policy_at(problem: Problem, lam: float) -> np.ndarray:
     """An optimal randomized policy at multiplier lam: mix the two greedy policies at lam -/+ 0
     so that the cost constraint is tight (or the single greedy one if it is slack)."""
-    from gelato_theory.exact.dual import greedy_actions
-
     M, A = problem.M, problem.A
     rows = np.arange(M)
     d = 1e-9 * max(1.0, lam)
