@@ -2,6 +2,11 @@
 
 Units (per_round objective): utility in tokens/round, cost y and backlog Q in J, V in J/token,
 lambda* in tokens/J, B in J^2. For per_second the utility is N - theta* T (tokens) and y = E - P_bar T.
+
+The sharp constants of SPEC §5.1: B_avg = 1/2 sum_m pi_m max_a E[y^2 | m, a] (omega is i.i.d. and
+independent of Q, so E[y(t)^2 | Q(t)] / 2 <= B_avg for every policy), the two-sided backlog band and
+the coupled Theorem 3 of exact DPP (exact/band.py), phi and the budget value v (exact/converse.py).
+Without a ``problem`` (bounds_at(c, V, T)) the envelope-based bounds are vacuous (-inf / +inf).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from gelato_theory.exact.band import band_lower, band_upper, cost_steps, coupled_backlog
+from gelato_theory.exact.converse import budget_value, phi
 from gelato_theory.exact.dual import frontier, minimize_dual
 from gelato_theory.exact.optimum import ratio_optimum, require_slack, solve_lp
 from gelato_theory.exact.problem import Problem, build_problem
@@ -25,7 +32,8 @@ class Constants:
     u_star_dual: float  # optimum by exact dual minimization (independent check)
     lambda_star: float  # optimal multiplier, utility per unit cost
     B: float  # max(y_min^2, y_max^2) / 2 over realizable y
-    B_tight: float  # max over (state, action) of E[y^2] / 2
+    B_tight: float  # max over (state, action) of E[y^2] / 2 (= B in practice; not used in claims)
+    B_avg: float  # 1/2 sum_m pi_m max_a E[y^2 | m, a], J^2 (SPEC §5.1)
     epsilon: float  # Slater slack -E_omega[min_a y]
     u_max: float  # E_omega[max_a u]
     u_0: float  # utility of the minimum-cost policy
@@ -54,6 +62,11 @@ class VBounds:
     deterministic_backlog_bound: float  # Theorem 3, on every Q(t) of every path
     violation_bound: float  # Theorem 3: (1/T) sum y(t) <= (V rho + y_max) / T
     ratio_lower_bound: float | None  # per_second: theta* - B / (V t_min)
+    utility_lower_bound_avg: float  # Theorem 1 with B_avg: u* - B_avg/V - L0/(V T)
+    backlog_bound_avg: float  # Theorem 2 with B_avg, optimized over the frontier
+    band_low: float  # exact DPP: lower end of the backlog band on (1/T) sum E[Q(t)] (-inf if none)
+    band_high: float  # exact DPP: upper end of the backlog band (+inf if none)
+    coupled_backlog_bound: float  # coupled Theorem 3 on every Q(t) of every path (exact DPP)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +109,7 @@ def constants(scenario: Scenario, problem: Problem | None = None) -> tuple[Probl
         lambda_star=opt.lambda_star,
         B=max(y_min**2, y_max**2) / 2,
         B_tight=float(problem.y2.max()) / 2,
+        B_avg=float(problem.pi @ problem.y2.max(axis=1)) / 2,
         epsilon=eps,
         u_max=float(problem.pi @ problem.u.max(axis=1)),
         u_0=float(problem.pi @ u0),
@@ -122,6 +136,15 @@ def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) ->
     """Every per-V bound at horizon T (rounds)."""
     backlog = (c.B + V * (c.u_max - c.u_0)) / c.epsilon + c.L0 / (c.epsilon * T)
     backlog_lp = backlog if problem is None else _backlog_lp(problem, c, V, T)
+    backlog_avg = (c.B_avg + V * (c.u_max - c.u_0)) / c.epsilon + c.L0 / (c.epsilon * T)
+    if problem is not None:
+        backlog_avg = min(backlog_avg, _backlog_lp(problem, c, V, T, c.B_avg))
+        steps = cost_steps(problem)
+        band_low = band_lower(steps, c.B_avg, V, T, c.Q0)
+        band_high = band_upper(steps, c.B_avg, V, T, c.Q0)
+        coupled = coupled_backlog(problem, V, c.Q0)
+    else:
+        band_low, band_high, coupled = -math.inf, math.inf, math.inf
     det = max(c.Q0, V * c.rho + c.y_max) if c.theorem3_applicable else math.inf
     ratio = None
     if c.theta_star is not None:
@@ -137,11 +160,17 @@ def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) ->
         deterministic_backlog_bound=det,
         violation_bound=det / T,
         ratio_lower_bound=ratio,
+        utility_lower_bound_avg=c.u_star - c.B_avg / V - c.L0 / (V * T),
+        backlog_bound_avg=backlog_avg,
+        band_low=band_low,
+        band_high=band_high,
+        coupled_backlog_bound=coupled,
     )
 
 
-def _backlog_lp(problem: Problem, c: Constants, V: float, T: int) -> float:
-    """min over omega-only policies with slack e > 0 of (B + V (u_max - u)) / e + L0 / (e T).
+def _backlog_lp(problem: Problem, c: Constants, V: float, T: int, B: float | None = None) -> float:
+    """min over omega-only policies with slack e > 0 of (B + V (u_max - u)) / e + L0 / (e T)
+    (B defaults to c.B).
 
     The Pareto frontier of (slack, utility) is concave and piecewise linear and the objective is
     monotone along each of its segments, so the minimum sits at a frontier vertex.
@@ -149,7 +178,8 @@ def _backlog_lp(problem: Problem, c: Constants, V: float, T: int) -> float:
     f = frontier(problem)
     slack = -f.cost
     ok = slack > 0
-    vals = (c.B + V * (c.u_max - f.utility[ok])) / slack[ok] + c.L0 / (slack[ok] * T)
+    B = c.B if B is None else B
+    vals = (B + V * (c.u_max - f.utility[ok])) / slack[ok] + c.L0 / (slack[ok] * T)
     return float(vals.min()) if vals.size else math.inf
 
 
@@ -159,3 +189,16 @@ def bound_report(scenario: Scenario, T: int | None = None) -> BoundReport:
     horizon = T or scenario.verification.horizon
     rows = [bounds_at(c, V, horizon, problem) for V in scenario.control.V]
     return BoundReport(scenario=scenario.name, constants=c, per_V=rows)
+
+
+__all__ = [
+    "BoundReport",
+    "Constants",
+    "VBounds",
+    "bound_report",
+    "bounds_at",
+    "budget_value",
+    "constants",
+    "min_cost_actions",
+    "phi",
+]
