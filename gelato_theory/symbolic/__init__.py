@@ -6,8 +6,12 @@ numeric evaluation); :func:`run_all` checks them and :mod:`gelato_theory.symboli
 into the documents under ``proofs/``.
 """
 
+from gelato_theory.symbolic.average_drift import AverageDrift
 from gelato_theory.symbolic.backlog import MeanRateStability, Theorem2
+from gelato_theory.symbolic.band import BacklogBand
 from gelato_theory.symbolic.concavity import Concavity
+from gelato_theory.symbolic.converse import LagrangianConverse, RegretIdentity
+from gelato_theory.symbolic.coupled import CoupledTheorem3
 from gelato_theory.symbolic.deterministic import Theorem3
 from gelato_theory.symbolic.drift import DriftLemma
 from gelato_theory.symbolic.geometric import GeometricSums
@@ -21,18 +25,25 @@ from gelato_theory.symbolic.registry import (
     run_all,
     wrong_statements,
 )
+from gelato_theory.symbolic.scaling import PerSecondRenewal, UtilityScaling
 from gelato_theory.symbolic.slot_objective import SlotObjective
 from gelato_theory.symbolic.utility import Theorem1
 
 __all__ = [
     "ALL_OBLIGATIONS",
+    "AverageDrift",
+    "BacklogBand",
     "CheckResult",
     "Concavity",
+    "CoupledTheorem3",
     "DriftLemma",
     "GeometricSums",
+    "LagrangianConverse",
     "MeanRateStability",
     "Obligation",
     "OutputLaw",
+    "PerSecondRenewal",
+    "RegretIdentity",
     "Sampling",
     "SlotObjective",
     "Step",
@@ -40,6 +51,7 @@ __all__ = [
     "Theorem1",
     "Theorem2",
     "Theorem3",
+    "UtilityScaling",
     "WrongStatement",
     "obligation",
     "registry",

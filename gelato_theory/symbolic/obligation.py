@@ -151,8 +151,8 @@ class Obligation:
             expr = self.bounds[which]
         else:
             raise KeyError(f"{self.name} has no bound {which!r}; known: {list(self.bounds)}")
-        names = tuple(sorted(str(s) for s in expr.free_symbols))
-        known = {str(s) for e in self.bounds.values() for s in e.free_symbols}
+        names = tuple(sorted(str(s) for s in arguments(expr)))
+        known = {str(s) for e in self.bounds.values() for s in arguments(e)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise TypeError(
@@ -161,7 +161,11 @@ class Obligation:
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"{self.name}.evaluate: missing value(s) {missing}")
-        out = _lambdified(expr, names)(*(np.asarray(values[n], dtype=float) for n in names))
+        counts = summation_limits(expr)
+        args = (
+            int(values[n]) if n in counts else np.asarray(values[n], dtype=float) for n in names
+        )  # a summation limit is a count (int); everything else is a float array
+        out = _lambdified(expr, names)(*args)
         out = np.asarray(out, dtype=float)
         return float(out) if out.ndim == 0 else out
 
@@ -295,10 +299,25 @@ def counterexample(
     return None
 
 
+def arguments(expr: sp.Basic) -> list[sp.Symbol]:
+    """The free symbols of ``expr`` that take values: an indexed term x[m] inside a sum is fed by
+    its array x (whose label is free too), so the terms themselves are dropped."""
+    return sorted((s for s in expr.free_symbols if not isinstance(s, sp.Indexed)), key=str)
+
+
+def summation_limits(expr: sp.Basic) -> set[str]:
+    """Names of the symbols in the limits of the sums of ``expr`` (counts, passed as int)."""
+    return {
+        str(sym)
+        for total in expr.atoms(sp.Sum)
+        for lim in total.limits
+        for sym in sp.Tuple(*lim[1:]).free_symbols
+    }
+
+
 @functools.lru_cache(maxsize=256)
 def _lambdified(expr: sp.Expr, names: tuple[str, ...]) -> Callable[..., Any]:
-    syms = sorted(expr.free_symbols, key=str)
-    return sp.lambdify(syms, expr, modules="numpy")
+    return sp.lambdify(arguments(expr), expr, modules="numpy")
 
 
 def isolate(f: sp.Expr, var: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:

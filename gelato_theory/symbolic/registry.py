@@ -7,25 +7,56 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from gelato_theory.symbolic.average_drift import AverageDrift, average_constant_definition
 from gelato_theory.symbolic.backlog import MeanRateStability, Theorem2
+from gelato_theory.symbolic.band import BacklogBand, pos
 from gelato_theory.symbolic.concavity import Concavity
+from gelato_theory.symbolic.converse import LagrangianConverse, RegretIdentity
+from gelato_theory.symbolic.coupled import CoupledTheorem3
 from gelato_theory.symbolic.deterministic import Theorem3
 from gelato_theory.symbolic.drift import DriftLemma
 from gelato_theory.symbolic.geometric import GeometricSums, a, s
 from gelato_theory.symbolic.geometric import K as K_budget
 from gelato_theory.symbolic.obligation import CheckResult, Obligation
 from gelato_theory.symbolic.output_law import OutputLaw, beta, p, q
+from gelato_theory.symbolic.scaling import PerSecondRenewal, UtilityScaling
 from gelato_theory.symbolic.slot_objective import SlotObjective
-from gelato_theory.symbolic.symbols import L0, B, Q, T, V, u_star, y
+from gelato_theory.symbolic.symbols import (
+    L0,
+    Q0,
+    B,
+    B_avg,
+    Q,
+    T,
+    V,
+    d2,
+    lam2,
+    lambda_hi,
+    lambda_star,
+    phi_bar,
+    t_min,
+    theta_star,
+    u_bar,
+    u_star,
+    y,
+    y_bar,
+)
 from gelato_theory.symbolic.utility import Theorem1
 
 #: the obligations, in the order of SPEC §5 (the order of the documents and of ``gelato prove``)
 ALL_OBLIGATIONS: tuple[Obligation, ...] = (
     DriftLemma(),
+    AverageDrift(),
     Theorem1(),
+    UtilityScaling(),
+    PerSecondRenewal(),
     Theorem2(),
     MeanRateStability(),
     Theorem3(),
+    CoupledTheorem3(),
+    BacklogBand(),
+    LagrangianConverse(),
+    RegretIdentity(),
     GeometricSums(),
     Concavity(),
     OutputLaw(),
@@ -67,6 +98,43 @@ def wrong_statements() -> tuple[WrongStatement, ...]:
             "theorem1_half_B",
             "Theorem 1 with B/(2V) instead of B/V",
             Theorem1().mutant(utility_bound=u_star - B / (2 * V) - L0 / (V * T)),
+        ),
+        WrongStatement(
+            "B_avg_worst_state_halved",
+            "average drift constant with ¼ Σ π_m W_m instead of ½ Σ π_m W_m",
+            AverageDrift().mutant(B_avg_expr=average_constant_definition() / 2),
+        ),
+        WrongStatement(
+            "utility_scaling_without_L0",
+            "utility scaling without its E[L(0)]/T term: V·(u* − ū) ≤ B",
+            UtilityScaling().mutant(scaled_gap=B),
+        ),
+        WrongStatement(
+            "per_second_ratio_without_L0",
+            "per-second ratio bound without its E[L(0)]/T term: θ* − B/(V·t_min)",
+            PerSecondRenewal().mutant(ratio=theta_star - B / (V * t_min)),
+        ),
+        WrongStatement(
+            "coupled_theorem3_without_cost",
+            "coupled Theorem 3 without the action's largest cost: max(Q₀, V·λ_hi)",
+            CoupledTheorem3().mutant(backlog_bound=sp.Max(Q0, V * lambda_hi)),
+        ),
+        WrongStatement(
+            "band_high_half_B_avg",
+            "backlog band with B_avg/(2d₂) instead of B_avg/d₂",
+            BacklogBand().mutant(
+                high=V * lam2 + B_avg / (2 * d2) + pos(Q0 - V * lam2) ** 2 / (2 * d2 * T)
+            ),
+        ),
+        WrongStatement(
+            "converse_sign_flipped",
+            "Lagrangian converse with the multiplier term's sign flipped: u* − λ*·ȳ",
+            LagrangianConverse().mutant(utility_upper=u_star - lambda_star * y_bar),
+        ),
+        WrongStatement(
+            "control_variate_sign_flipped",
+            "control variate with −λ*·ȳ: φ̄ − ū − λ*·ȳ",
+            LagrangianConverse().mutant(control_variate=phi_bar - u_bar - lambda_star * y_bar),
         ),
         WrongStatement(
             "geometric_EA_off_by_one",
