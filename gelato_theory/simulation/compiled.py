@@ -1,0 +1,186 @@
+"""The compiled engine (SPEC §3, §4, §6): numba kernels for table-type token models.
+
+:func:`compiled_reason` says why a run cannot use it (None when it can): the executor must run the
+synthetic type-table pair in speculative mode, the queue update must be the Lyapunov one, and the
+policy one of the built-in DPP (envelope lookup, with or without GELATO's queue-aware inner rule),
+:class:`Static`, :class:`Cumulative` or :class:`Oracle` policies. Anything else (user policies,
+n-gram pairs, greedy mode, the running-theta DPP) runs on the array engine, the reference.
+
+:func:`run_compiled` evaluates the same trajectories from the same counter-based streams
+(:mod:`gelato_theory.executor.counter_rng`) and returns the same per-trajectory summaries, bit for bit.
+numba is imported on first use; the kernels are cached on disk (``cache=True``), so only the first
+run on a machine pays the compile time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gelato_theory.control.envelope import EnvelopeTable
+from gelato_theory.control.policies import DPP, Cumulative, Oracle, Policy, Static
+from gelato_theory.exact.problem import Problem
+from gelato_theory.executor.counter_rng import stream_keys
+from gelato_theory.executor.rounds import Executor
+from gelato_theory.executor.synthetic import SyntheticPair
+from gelato_theory.scenario.model import Scenario
+
+__all__ = ["CompiledTables", "compiled_reason", "run_compiled", "set_threads"]
+
+
+def compiled_reason(
+    policy: Policy, executor: Executor, queue_update: Callable | None = None
+) -> str | None:
+    """Why the compiled engine cannot run this combination, or None if it can."""
+    from gelato_theory.simulation.simulator import lyapunov_update
+
+    if type(executor) is not Executor or type(executor.pair) is not SyntheticPair:
+        return "the token model is not a synthetic type table (the array engine runs other pairs)"
+    if executor.mode != "speculative":
+        return f"executor mode {executor.mode!r} (compiled: speculative only)"
+    if queue_update is not None and queue_update is not lyapunov_update:
+        return "a custom queue update"
+    kind = type(policy)
+    if kind is DPP:
+        if policy._table is None:
+            return "a DPP policy with running theta (per-trajectory menu scan)"
+        if policy.inner not in (None, "queue_aware"):
+            return f"DPP inner rule {policy.inner!r}"
+    elif kind not in (Static, Cumulative, Oracle):
+        return f"policy {getattr(policy, 'name', kind.__name__)!r} is not a built-in policy"
+    menu_K = policy.problem.stats.menu.K if kind is not Cumulative else np.array([policy.K])
+    if int(np.max(menu_K)) > executor.K_max:
+        return f"a budget above the executor's K_max = {executor.K_max}"
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledTables:
+    """Every table the kernel reads, as contiguous arrays (built once per simulate call)."""
+
+    args: tuple
+    M: int
+
+    @classmethod
+    def build(
+        cls, scenario: Scenario, problem: Problem, policy: Policy, ex: Executor
+    ) -> CompiledTables:
+        pair: SyntheticPair = ex.pair  # type: ignore[assignment]
+        st, menu = problem.stats, problem.stats.menu
+        obj = scenario.objective
+        per_second = obj.kind != "per_round"
+        budget = float(obj.power_budget_w if per_second else obj.energy_budget_j)
+        optimum = EnvelopeTable.build(problem.u, problem.y)
+        f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+        i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
+        pol, breaks, actions = 1, np.zeros((1, 1)), np.zeros((1, 2), dtype=np.int64)
+        static_a, inner_qa, gamma, cum_K, cum_h = 0, False, 0.0, 0, 0.0
+        oracle_cdf = np.zeros((1, 1))
+        if type(policy) is DPP:
+            pol, breaks, actions = 0, policy._table.breaks, policy._table.actions
+            inner_qa, gamma = policy.inner == "queue_aware", float(policy.gamma)
+        elif type(policy) is Static:
+            static_a = int(policy.action)
+        elif type(policy) is Cumulative:
+            pol, cum_K, cum_h, gamma = 2, int(policy.K), float(policy.h), float(policy.gamma)
+        else:  # Oracle: the cumulative sums its decide() takes, last column exactly 1
+            pol = 3
+            oracle_cdf = np.cumsum(policy.policy, axis=1)
+            oracle_cdf[:, -1] = 1.0
+        dev, edge = scenario.device, scenario.edge
+        args = (
+            int(ex.K_max),
+            f64(ex._pi_cdf),
+            f64(pair._types.prob),
+            i64(pair._types.alias),
+            f64(pair.H),
+            f64(pair._q.prob),
+            i64(pair._q.alias),
+            f64(pair._q_flat),
+            f64(pair._p_flat),
+            int(pair.vocab_size),
+            int(pair.J),
+            f64(ex.e_tx),
+            f64(ex.t_tx),
+            float(dev.e_0),
+            float(dev.e_c),
+            float(edge.tau_0),
+            float(dev.tau_c),
+            float(edge.tau_v1),
+            per_second,
+            budget,
+            float(problem.theta),
+            f64(problem.u),
+            f64(problem.y),
+            f64(st.N),
+            f64(st.E),
+            i64(menu.K),
+            f64(menu.eta),
+            f64(st.e_tx),
+            f64(optimum.breaks),
+            i64(optimum.actions),
+            pol,
+            f64(breaks),
+            i64(actions),
+            bool(
+                np.array_equal(breaks, optimum.breaks) and np.array_equal(actions, optimum.actions)
+            ),
+            static_a,
+            inner_qa,
+            gamma,
+            cum_K,
+            cum_h,
+            f64(oracle_cdf),
+        )
+        return cls(args=args, M=int(ex.M))
+
+
+def set_threads(n: int | None) -> int:
+    """Use n numba threads (None: all); returns the number in use."""
+    import numba
+
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if n is None else int(n))
+    return numba.get_num_threads()
+
+
+def run_compiled(
+    tables: CompiledTables,
+    V: np.ndarray,
+    seeds: Sequence[int],
+    horizon: int,
+    root_seed: int,
+    Q0: float,
+    trace_every: int = 0,
+) -> dict[str, np.ndarray]:
+    """Summaries of trajectories (V[b], seed s_b), keyed like the array engine's accumulators.
+
+    Streams: executor key (s,), policy key (s, 1) under ``root_seed`` (as the array engine).
+    """
+    from gelato_theory.simulation import compiled_kernel as kern
+
+    B, T = len(seeds), int(horizon)
+    keys = stream_keys(root_seed, [(int(s),) for s in seeds])
+    ckeys = stream_keys(root_seed, [(int(s), 1) for s in seeds])
+    n_pts = (T + trace_every - 1) // trace_every + 1 if trace_every else 0
+    out = np.empty((kern.N_FLOAT, B))
+    counts = np.zeros((B, tables.M), dtype=np.int64)
+    trace = np.empty((B, max(n_pts, 1)))
+    kern.run_batch(
+        keys,
+        ckeys,
+        np.ascontiguousarray(V, dtype=np.float64),
+        float(Q0),
+        T,
+        int(trace_every),
+        *tables.args,
+        out,
+        counts,
+        trace,
+    )
+    res = {name: out[i] for i, name in enumerate(kern.FIELDS)}
+    res["state_counts"] = counts
+    if trace_every:
+        res["trace_Q"] = trace
+    return res
