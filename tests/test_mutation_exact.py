@@ -493,7 +493,7 @@ def test_bounds_at_are_the_theorem_formulas() -> None:
     off = bounds_at(_constants(theorem3_applicable=False), V, T)
     assert off.deterministic_backlog_bound == math.inf and off.violation_bound == math.inf
     ps = bounds_at(_constants(theta_star=30.0, kind="per_second"), V, T)
-    assert ps.ratio_lower_bound == pytest.approx(30.0 - 0.5 / (V * 0.05))
+    assert ps.ratio_lower_bound == pytest.approx(30.0 - (0.5 + 0.02 / T) / (V * 0.05))
 
 
 def test_backlog_bound_optimized_over_the_frontier() -> None:

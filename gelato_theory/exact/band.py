@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gelato_theory.exact import expressions as ex
 from gelato_theory.exact.dual import breakpoints, greedy_actions
 from gelato_theory.exact.problem import Problem
 
@@ -55,35 +56,31 @@ def cost_steps(problem: Problem) -> CostSteps:
 
 
 def band_upper(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
-    """min over lambda2 with -c(lambda2^+) > 0 of V l2 + B_avg/d2 + ((Q0 - V l2)^+)^2 / (2 d2 T)."""
-    best = math.inf
-    for lo, hi, c in zip(steps.edges[:-1], steps.edges[1:], steps.cost, strict=True):
-        d2 = -float(c)
-        if d2 <= 0:
-            continue
-        lam = min(max((Q0 - d2 * T) / V, lo), hi)  # stationary point of the convex piece
-        best = min(best, _upper(lam, d2, B_avg, V, T, Q0))
-    return best
+    """min over lambda2 with d2 = -c(lambda2^+) > 0 of the band's upper expression, J.
+
+    On each interval of constant c the expression is convex in lambda2: its minimum is at the
+    stationary point clipped to the interval (both from the symbolic band obligation).
+    """
+    lo, hi, d = steps.edges[:-1], steps.edges[1:], -steps.cost
+    ok = d > 0
+    if not ok.any():
+        return math.inf
+    lam = np.clip(ex.band_high_stationary(V, d[ok], Q0, T), lo[ok], hi[ok])
+    return float(np.min(ex.band_high(V, lam, d[ok], B_avg, Q0, T)))
 
 
 def band_lower(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
-    """max over lambda1 with c(lambda1^-) > 0 of V l1 - B_avg/d1 - ((V l1 - Q0)^+)^2 / (2 d1 T)."""
-    best = -math.inf
-    for lo, hi, c in zip(steps.edges[:-1], steps.edges[1:], steps.cost, strict=True):
-        d1 = float(c)
-        if d1 <= 0 or not math.isfinite(hi):
-            continue
-        lam = min(max((Q0 + d1 * T) / V, lo), hi)  # stationary point of the concave piece
-        best = max(best, _lower(lam, d1, B_avg, V, T, Q0))
-    return best
+    """max over lambda1 with d1 = c(lambda1^-) > 0 of the band's lower expression, J.
 
-
-def _upper(lam: float, d2: float, B_avg: float, V: float, T: int, Q0: float) -> float:
-    return V * lam + B_avg / d2 + max(Q0 - V * lam, 0.0) ** 2 / (2 * d2 * T)
-
-
-def _lower(lam: float, d1: float, B_avg: float, V: float, T: int, Q0: float) -> float:
-    return V * lam - B_avg / d1 - max(V * lam - Q0, 0.0) ** 2 / (2 * d1 * T)
+    On each interval of constant c the expression is concave in lambda1: its maximum is at the
+    stationary point clipped to the interval (whose right end is the breakpoint lambda1).
+    """
+    lo, hi, d = steps.edges[:-1], steps.edges[1:], steps.cost
+    ok = (d > 0) & np.isfinite(hi)
+    if not ok.any():
+        return -math.inf
+    lam = np.clip(ex.band_low_stationary(V, d[ok], Q0, T), lo[ok], hi[ok])
+    return float(np.max(ex.band_low(V, lam, d[ok], B_avg, Q0, T)))
 
 
 def greedy_intervals(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -113,4 +110,4 @@ def coupled_backlog(problem: Problem, V: float, Q0: float) -> float:
         return float(Q0)
     if np.isinf(hi[live]).any():
         return math.inf
-    return max(float(Q0), float((V * hi[live] + problem.y_hi[live]).max()))
+    return float(np.max(ex.coupled_bound(V, hi[live], problem.y_hi[live], Q0)))

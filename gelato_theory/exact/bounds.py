@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from gelato_theory.exact import expressions as ex
 from gelato_theory.exact.band import band_lower, band_upper, cost_steps, coupled_backlog
 from gelato_theory.exact.converse import budget_value, phi
 from gelato_theory.exact.dual import frontier, minimize_dual
@@ -107,9 +108,9 @@ def constants(scenario: Scenario, problem: Problem | None = None) -> tuple[Probl
         u_star=opt.u_star,
         u_star_dual=dual.u_star,
         lambda_star=opt.lambda_star,
-        B=max(y_min**2, y_max**2) / 2,
+        B=ex.drift_constant(y_min, y_max),
         B_tight=float(problem.y2.max()) / 2,
-        B_avg=float(problem.pi @ problem.y2.max(axis=1)) / 2,
+        B_avg=ex.average_drift_constant(problem.pi, problem.y2.max(axis=1)),
         epsilon=eps,
         u_max=float(problem.pi @ problem.u.max(axis=1)),
         u_0=float(problem.pi @ u0),
@@ -133,34 +134,39 @@ def min_cost_actions(problem: Problem) -> np.ndarray:
 
 
 def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) -> VBounds:
-    """Every per-V bound at horizon T (rounds)."""
-    backlog = (c.B + V * (c.u_max - c.u_0)) / c.epsilon + c.L0 / (c.epsilon * T)
-    backlog_lp = backlog if problem is None else _backlog_lp(problem, c, V, T)
-    backlog_avg = (c.B_avg + V * (c.u_max - c.u_0)) / c.epsilon + c.L0 / (c.epsilon * T)
+    """Every per-V bound at horizon T (rounds), each evaluated from its symbolic expression."""
+    L0, Q0 = c.L0, c.Q0
+    backlog = ex.backlog_bound(c.B, V, c.u_max, c.u_0, c.epsilon, T, L0)
+    backlog_avg = ex.backlog_bound(c.B_avg, V, c.u_max, c.u_0, c.epsilon, T, L0)
+    backlog_lp = backlog
     if problem is not None:
+        backlog_lp = min(backlog, _backlog_lp(problem, c, V, T))
         backlog_avg = min(backlog_avg, _backlog_lp(problem, c, V, T, c.B_avg))
         steps = cost_steps(problem)
-        band_low = band_lower(steps, c.B_avg, V, T, c.Q0)
-        band_high = band_upper(steps, c.B_avg, V, T, c.Q0)
-        coupled = coupled_backlog(problem, V, c.Q0)
+        band_low = band_lower(steps, c.B_avg, V, T, Q0)
+        band_high = band_upper(steps, c.B_avg, V, T, Q0)
+        coupled = coupled_backlog(problem, V, Q0)
     else:
         band_low, band_high, coupled = -math.inf, math.inf, math.inf
-    det = max(c.Q0, V * c.rho + c.y_max) if c.theorem3_applicable else math.inf
+    det, violation = math.inf, math.inf
+    if c.theorem3_applicable:
+        det = ex.deterministic_bound(V, c.rho, c.y_max, Q0)
+        violation = ex.violation_bound(V, c.rho, c.y_max, Q0, T)
     ratio = None
     if c.theta_star is not None:
-        ratio = c.theta_star - c.B / (V * c.t_min)
+        ratio = ex.ratio_bound(c.theta_star, c.B, V, T, L0, c.t_min)
     return VBounds(
         V=V,
         T=T,
-        utility_lower_bound=c.u_star - c.B / V - c.L0 / (V * T),
-        utility_lower_bound_tight=c.u_star - c.B_tight / V - c.L0 / (V * T),
+        utility_lower_bound=ex.utility_bound(c.u_star, c.B, V, T, L0),
+        utility_lower_bound_tight=ex.utility_bound(c.u_star, c.B_tight, V, T, L0),
         backlog_bound=backlog,
-        backlog_bound_lp=min(backlog, backlog_lp),
-        mean_rate_bound=math.sqrt(2 * c.L0 / T**2 + 2 * (c.B + V * (c.u_max - c.u_star)) / T),
+        backlog_bound_lp=backlog_lp,
+        mean_rate_bound=ex.mean_rate_bound(c.B, V, c.u_max, c.u_star, T, L0),
         deterministic_backlog_bound=det,
-        violation_bound=det / T,
+        violation_bound=violation,
         ratio_lower_bound=ratio,
-        utility_lower_bound_avg=c.u_star - c.B_avg / V - c.L0 / (V * T),
+        utility_lower_bound_avg=ex.utility_bound(c.u_star, c.B_avg, V, T, L0),
         backlog_bound_avg=backlog_avg,
         band_low=band_low,
         band_high=band_high,
@@ -169,8 +175,8 @@ def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) ->
 
 
 def _backlog_lp(problem: Problem, c: Constants, V: float, T: int, B: float | None = None) -> float:
-    """min over omega-only policies with slack e > 0 of (B + V (u_max - u)) / e + L0 / (e T)
-    (B defaults to c.B).
+    """min over omega-only policies with slack e > 0 of Theorem 2's bound with (u_0, epsilon) the
+    policy's (utility, slack), i.e. (B + V (u_max - u)) / e + L0 / (e T) (B defaults to c.B).
 
     The Pareto frontier of (slack, utility) is concave and piecewise linear and the objective is
     monotone along each of its segments, so the minimum sits at a frontier vertex.
@@ -178,9 +184,11 @@ def _backlog_lp(problem: Problem, c: Constants, V: float, T: int, B: float | Non
     f = frontier(problem)
     slack = -f.cost
     ok = slack > 0
+    if not ok.any():
+        return math.inf
     B = c.B if B is None else B
-    vals = (B + V * (c.u_max - f.utility[ok])) / slack[ok] + c.L0 / (slack[ok] * T)
-    return float(vals.min()) if vals.size else math.inf
+    vals = ex.backlog_bound(B, V, c.u_max, f.utility[ok], slack[ok], T, c.L0)
+    return float(np.min(vals))
 
 
 def bound_report(scenario: Scenario, T: int | None = None) -> BoundReport:
