@@ -4,11 +4,15 @@ envelope of the lines u_a - lambda y_a (:func:`gelato_theory.exact.dual.envelope
 lambda_1 < lambda_2 < ... and the action between each pair. A decision is then a count of the
 breakpoints at or below lambda (ties go to the lower-cost action, as in
 :func:`gelato_theory.exact.dual.argmax_low_cost`) instead of a scan of the whole menu.
+
+The count is read from one table: with G the sorted finite breakpoints of every state, r = #{G <= lambda}
+(one ``searchsorted``) fixes #{breaks of m <= lambda} for every m at once, so ``lookup[m, r]`` is the
+action — exact comparisons, no per-state search.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +25,21 @@ class EnvelopeTable:
 
     breaks: np.ndarray
     actions: np.ndarray
+    _grid: np.ndarray = field(init=False, repr=False)  # (G,) sorted finite breakpoints
+    _lookup: np.ndarray = field(init=False, repr=False)  # (M * (G + 1),) action per (m, r)
+
+    def __post_init__(self) -> None:
+        grid = np.unique(self.breaks[np.isfinite(self.breaks)])
+        # r global breakpoints at or below lambda -> that many of state m's are <= grid[r - 1]
+        count = np.stack(
+            [
+                np.searchsorted(row, np.concatenate([[-np.inf], grid]), side="right")
+                for row in self.breaks
+            ]
+        )
+        lookup = np.take_along_axis(self.actions, count, axis=1)
+        object.__setattr__(self, "_grid", grid)
+        object.__setattr__(self, "_lookup", np.ascontiguousarray(lookup).ravel())
 
     @classmethod
     def build(
@@ -40,5 +59,7 @@ class EnvelopeTable:
 
     def choose(self, m: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """The DPP action (B,) for channel states m (B,) at lambda = Q / V (B,)."""
-        i = (self.breaks[m] <= np.asarray(lam, dtype=float)[:, None]).sum(axis=1)
-        return self.actions[m, i]
+        lam = np.asarray(lam, dtype=float)
+        r = np.searchsorted(self._grid, lam, side="right")
+        r[np.isnan(lam)] = 0  # no breakpoint is <= nan
+        return self._lookup.take(np.asarray(m) * (self._grid.size + 1) + r)

@@ -43,6 +43,7 @@ class Observation:
     tokens: np.ndarray  # tokens produced so far
     seconds: np.ndarray  # time elapsed so far, s
     uniform: np.ndarray  # a uniform draw in [0, 1) for randomized policies
+    t: int = 0  # round index (0-based)
 
 
 @dataclass(frozen=True, eq=False)

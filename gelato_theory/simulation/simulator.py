@@ -1,9 +1,11 @@
 """The batched simulator (SPEC §4, §6): V grid x seeds x horizon in lock-step array code.
 
-All trajectories (one per (V, seed) pair) advance together, one round per step: draw the channel
-state, let the policy decide for the whole batch, run the round on the executor, update the virtual
-queue Q(t+1) = max(Q(t) + y(t), 0). Per trajectory it keeps streaming sums only (memory does not
-grow with the horizon) plus, on request, Q sampled every ``trace_every`` rounds.
+All trajectories (one per (V, seed) pair) advance together, one round per step of
+:class:`gelato_theory.simulation.step.Dynamics`: draw the round's noise (channel state, uniforms),
+let the policy decide for the whole batch from its observation, run the round, update the virtual
+queue Q(t+1) = max(Q(t) + y(t), 0). Per trajectory it keeps the streaming sums of
+:mod:`gelato_theory.simulation.accumulators` only (memory does not grow with the horizon) plus, on
+request, Q sampled every ``trace_every`` rounds.
 
 Randomness: trajectory (V_i, seed_s) uses the executor stream with key (s,) and the policy stream
 with key (s, 1), so every V sees the same channel and token draws (common random numbers), and a
@@ -16,24 +18,18 @@ inner rule) the realized V u(t) - Q y(t), an unbiased per-round estimate.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from gelato_theory.control.envelope import EnvelopeTable
-from gelato_theory.control.policies import Observation, Policy
+from gelato_theory.control.policies import Policy
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
-from gelato_theory.executor.streams import TrajectoryStreams
 from gelato_theory.scenario.model import Scenario
+from gelato_theory.simulation.accumulators import summaries
+from gelato_theory.simulation.step import Dynamics, QueueUpdate, lyapunov_update, realized_cost
 
-QueueUpdate = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def lyapunov_update(Q: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Q(t+1) = max(Q(t) + y(t), 0) (SPEC §4)."""
-    return np.maximum(Q + y, 0.0)
+__all__ = ["QueueUpdate", "Simulation", "lyapunov_update", "realized_cost", "simulate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +54,10 @@ class Simulation:
     shortfall_max: np.ndarray  # empirical C, largest per-round value
     model_dN: np.ndarray  # mean of N(t) - E[N | m(t), a(t)] (nan for off-menu decisions), tokens
     model_dE: np.ndarray  # mean of E(t) - E[E | m(t), a(t)] (nan for off-menu decisions), J
+    state_counts: np.ndarray  # (n_V, S, M) int64: rounds spent in each channel state
+    mean_u_model: np.ndarray  # (1/T) sum_t u(m_t, a_t) closed form (nan if any off-menu decision)
+    mean_y_model: np.ndarray  # (1/T) sum_t y(m_t, a_t) closed form, J (nan likewise)
+    max_identity_excess: np.ndarray  # max_t sum_{s<t} y(s) - (Q(t) - Q(0)), J (<= 0 if correct)
     trace_t: np.ndarray  # (n_points,) rounds at which Q was sampled
     trace_Q: np.ndarray | None
 
@@ -78,14 +78,6 @@ class Simulation:
     @property
     def power_w(self) -> np.ndarray:
         return self.mean_E / self.mean_T
-
-
-def realized_cost(scenario: Scenario, E: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """y(t) = E - E_bar (per_round) or E - P_bar T (per_second), J."""
-    obj = scenario.objective
-    if obj.kind == "per_round":
-        return E - obj.energy_budget_j
-    return E - obj.power_budget_w * T
 
 
 def simulate(
@@ -111,23 +103,11 @@ def simulate(
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     root = scenario.verification.seed if root_seed is None else int(root_seed)
-    ex = executor or Executor(scenario)
+    dynamics = Dynamics(scenario, problem, executor or Executor(scenario), queue_update)
     pairs = [(i, s) for i in range(V.size) for s in range(S)]
     size = batch or len(pairs)
     parts = [
-        _run(
-            scenario,
-            problem,
-            policy,
-            ex,
-            V,
-            pairs[j : j + size],
-            T,
-            root,
-            trace_every,
-            queue_update,
-            progress and j == 0,
-        )
+        _run(dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress and j == 0)
         for j in range(0, len(pairs), size)
     ]
     fields = {
@@ -149,75 +129,34 @@ def simulate(
     )
 
 
-def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_update, progress):
-    B = len(pairs)
-    optimum = EnvelopeTable.build(problem.u, problem.y)  # the exact per-slot optimum, for C
+def _run(
+    dynamics: Dynamics,
+    policy: Policy,
+    V: np.ndarray,
+    pairs: list[tuple[int, int]],
+    T: int,
+    root: int,
+    trace_every: int,
+    progress: bool,
+) -> dict[str, np.ndarray]:
+    """Advance one batch of (V index, seed) trajectories T rounds; the accumulators' arrays."""
     v = V[[i for i, _ in pairs]]
-    seeds = [s for _, s in pairs]
-    streams = ex.streams(root, [(s,) for s in seeds])
-    ctrl = TrajectoryStreams(root, [(s, 1) for s in seeds], width=1)
-    Q = np.full(B, float(scenario.control.Q0))
-    zeros = lambda: np.zeros(B)  # noqa: E731
-    sN, sT, sE, sy, sQ, sk, sC, dN, dE = (zeros() for _ in range(9))
-    maxQ = Q.copy()
-    maxC = np.full(B, -np.inf)
-    n_pts = (T + trace_every - 1) // trace_every + 1 if trace_every else 0
-    trace = np.empty((B, n_pts)) if trace_every else None
-    history = None
+    noise = dynamics.noise(root, [s for _, s in pairs])
+    state = dynamics.reset(len(pairs))
+    accs = summaries(dynamics.problem.M, trace_every, T)
+    bufs = [a.start(state) for a in accs]
     rounds = range(T)
     if progress:
         from tqdm import tqdm
 
         rounds = tqdm(rounds, desc=policy.name, unit="round", leave=False)
-    for t in rounds:
-        if trace_every and t % trace_every == 0:
-            trace[:, t // trace_every] = Q
-        U = streams.next()
-        m = ex.channel_states(U[:, ex.layout.channel])
-        obs = Observation(m=m, Q=Q, V=v, tokens=sN, seconds=sT, uniform=ctrl.next()[:, 0])
-        d = policy.decide(obs)
-        out = ex.run_round(m, d.K, d.rule, U, history, detail=False)
-        history = out.history
-        y = realized_cost(scenario, out.E, out.T)
-        on_menu = d.action >= 0
-        a = np.maximum(d.action, 0)
-        best_a = optimum.choose(m, Q / v)
-        best = v * problem.u[m, best_a] - Q * problem.y[m, best_a]
-        chosen = np.where(
-            on_menu,
-            v * problem.u[m, a] - Q * problem.y[m, a],
-            v * (out.N - problem.theta * out.T) - Q * y,
-        )
-        short = best - chosen
-        dN += np.where(on_menu, out.N - problem.stats.N[m, a], np.nan)
-        dE += np.where(on_menu, out.E - problem.stats.E[m, a], np.nan)
-        sC += short
-        np.maximum(maxC, short, out=maxC)
-        sN += out.N
-        sT += out.T
-        sE += out.E
-        sy += y
-        sk += out.k
-        sQ += Q
-        Q = queue_update(Q, y)
-        np.maximum(maxQ, Q, out=maxQ)
-    if trace_every:
-        trace[:, -1] = Q
-    res = {
-        "mean_N": sN / T,
-        "mean_T": sT / T,
-        "mean_E": sE / T,
-        "mean_y": sy / T,
-        "mean_Q": sQ / T,
-        "max_Q": maxQ,
-        "final_Q": Q,
-        "sum_y": sy,
-        "mean_k": sk / T,
-        "shortfall_mean": sC / T,
-        "shortfall_max": maxC,
-        "model_dN": dN / T,
-        "model_dE": dE / T,
-    }
-    if trace_every:
-        res["trace_Q"] = trace
-    return res
+    for _ in rounds:
+        n = noise.next()
+        decision = policy.decide(dynamics.observe(state, n, v))
+        state, rec = dynamics.step(state, decision, n, v)
+        for a, b in zip(accs, bufs, strict=True):
+            a.add(b, rec)
+    out: dict[str, np.ndarray] = {}
+    for a, b in zip(accs, bufs, strict=True):
+        out.update(a.finish(b, T))
+    return out
