@@ -6,6 +6,9 @@ scaled by a per-type sharpness (spread between ``sharpness[0]`` and ``sharpness[
 entropies spread from near-uniform to near-deterministic); the draft sees the same logits plus
 Gaussian noise of standard deviation ``mismatch``. Flat (high-entropy) types are then the ones where
 the draft is most often wrong, which gives the entropy-acceptance relation the early exit relies on.
+With ``draft_scale`` < 1 the draft sees the target's logits scaled down (an underconfident draft): on
+types whose target is only moderately sharp the draft is then flat and mostly wrong, so high draft
+entropy predicts rejection strongly (``draft_scale`` = 1, the default, is the plain perturbation).
 """
 
 from __future__ import annotations
@@ -81,18 +84,25 @@ def _token_types_cached(cfg: TokenConfig) -> TokenTypes:
                 beta=np.asarray(cfg.acceptances, dtype=float),
             )
         )
-    return synthetic_types(cfg.types, cfg.vocab, cfg.seed, cfg.sharpness, cfg.mismatch)
+    return synthetic_types(
+        cfg.types, cfg.vocab, cfg.seed, cfg.sharpness, cfg.mismatch, cfg.draft_scale
+    )
 
 
 def synthetic_types(
-    J: int, vocab: int, seed: int, sharpness: tuple[float, float], mismatch: float
+    J: int,
+    vocab: int,
+    seed: int,
+    sharpness: tuple[float, float],
+    mismatch: float,
+    draft_scale: float = 1.0,
 ) -> TokenTypes:
     """Generate J (p_j, q_j) pairs over ``vocab`` tokens from ``seed`` (see module docstring)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x6E1A70]))
     scale = np.linspace(sharpness[0], sharpness[1], J)
     z = rng.standard_normal((J, vocab)) * scale[:, None]
     p = softmax(z)
-    q = softmax(z + mismatch * rng.standard_normal((J, vocab)))
+    q = softmax(draft_scale * z + mismatch * rng.standard_normal((J, vocab)))
     w = rng.dirichlet(np.full(J, 2.0))
     return _frozen(TokenTypes(w=w, H=entropy_nats(q), beta=acceptance(p, q), p=p, q=q))
 

@@ -76,6 +76,7 @@ def validate(s: Scenario) -> None:
                 "tokens.sharpness", list(t.sharpness), "must be [low, high], low <= high"
             )
         finite("tokens.mismatch", t.mismatch, nonneg=True)
+        finite("tokens.draft_scale", t.draft_scale, nonneg=True)
     elif t.model == "table":
         probability_vector("tokens.weights", t.weights)
         n = len(t.weights)
