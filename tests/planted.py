@@ -52,3 +52,11 @@ def break_acceptance(monkeypatch) -> None:
     import gelato_theory.executor.rounds as rounds
 
     monkeypatch.setattr(rounds, "accept_test", accept_all)
+    array_engine_only(monkeypatch)
+
+
+def array_engine_only(monkeypatch) -> None:
+    """Run simulations on the array engine (the bugs above are planted in its Python code)."""
+    from gelato_theory.simulation import compiled
+
+    monkeypatch.setattr(compiled, "_DEFAULT", {"engine": "numpy"})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gelato_theory.executor import TrajectoryStreams, trajectory_generator
+from gelato_theory.executor import TrajectoryStreams
+from gelato_theory.executor.counter_rng import stream_key, uniforms_at
 
 
 def rows(streams: TrajectoryStreams, n: int) -> np.ndarray:
@@ -28,16 +29,15 @@ def test_batch_composition_and_order_do_not_matter() -> None:
     assert not np.array_equal(big[0], big[1])
 
 
-def test_stream_is_the_spawned_generator() -> None:
-    s = TrajectoryStreams(5, [(4, 2)], width=3, chunk=2)
-    got = rows(s, 5)[0]
-    want = trajectory_generator(5, (4, 2)).random((5, 3))
+def test_stream_is_the_counter_generator() -> None:
+    got = rows(TrajectoryStreams(5, [(4, 2)], width=3, chunk=2), 5)[0]
+    want = uniforms_at(stream_key(5, (4, 2)), np.arange(15, dtype=np.uint64)).reshape(5, 3)
     assert np.array_equal(got, want)
-    child = np.random.SeedSequence(5).spawn(8)[7]
     assert np.array_equal(
         rows(TrajectoryStreams(5, [7], width=3), 2)[0],
-        np.random.Generator(np.random.PCG64(child)).random((2, 3)),
+        uniforms_at(stream_key(5, (7,)), np.arange(6, dtype=np.uint64)).reshape(2, 3),
     )
+    assert not np.array_equal(rows(TrajectoryStreams(6, [7], width=3), 2)[0], want[:2])
 
 
 def test_memory_cap_shrinks_the_chunk_only() -> None:

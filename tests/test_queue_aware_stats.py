@@ -124,3 +124,19 @@ def test_a_misweighted_rule_is_rejected(scen) -> None:
     mc = _monte_carlo(scen, m, lam, action, 40_000, seed=3, gamma=0.8)
     se = mc["k"].std() / np.sqrt(mc["k"].size)
     assert abs(mc["k"].mean() - float(q.k)) > 5 * se
+
+
+def test_shortfall_is_the_per_slot_gap_of_the_rule(scen, problem) -> None:
+    from gelato_theory.exact.queue_aware import queue_aware_shortfall
+
+    m = np.arange(problem.M)[:, None]
+    lam = np.linspace(0.0, 30.0, 7)[None, :]
+    gap = queue_aware_shortfall(scen, problem, m, lam, problem.A - 1)
+    assert gap.shape == (problem.M, 7)
+    q = queue_aware_stats(scen, m, lam, problem.A - 1)
+    best = np.max(problem.u[m] - lam[..., None] * problem.y[m], axis=-1)
+    np.testing.assert_allclose(gap, best - (q.N - lam * q.y), atol=1e-12)
+    # at Q = 0 the rule sends like the chosen action (every beta_hat > 0): the shortfall is
+    # that action's own gap to the best menu action
+    best = problem.u.max(axis=1)
+    np.testing.assert_allclose(gap[:, 0], best - problem.u[:, -1], atol=1e-12)

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from gelato_theory.exact.actions import action_menu
-from gelato_theory.exact.problem import cost_coefficients
+from gelato_theory.exact.problem import Problem, cost_coefficients
 from gelato_theory.exact.round_stats import RoundStats, round_stats
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.scenario.token_types import token_types
@@ -202,3 +202,25 @@ def queue_aware_stats(
         **{name: v.reshape(shape) for name, v in out.items()},
         S=S.reshape(*shape, K_max + 1),
     )
+
+
+def queue_aware_shortfall(
+    scenario: Scenario,
+    problem: Problem,
+    m: np.ndarray | int,
+    lam: np.ndarray | float,
+    action: np.ndarray | int,
+    gamma: float | None = None,
+) -> np.ndarray:
+    """Exact per-round DPP shortfall of the queue-aware rule divided by V (SPEC §4, Theorem 1's C):
+
+    max_a (u(m,a) - lam y(m,a)) - (E[u] - lam E[y]) under the rule, with u = N (per_round) or
+    N - theta T (per_second at the problem's theta); multiply by V for C in utility x V units.
+    It can be negative: adapting within the round, the rule may beat every menu action (on the
+    exit-heavy preset by up to 0.01 tokens at some (m, lambda)).
+    """
+    q = queue_aware_stats(scenario, m, lam, action, gamma, problem.stats)
+    m_arr, lam_arr = np.broadcast_arrays(np.asarray(m, dtype=np.intp), np.asarray(lam, dtype=float))
+    best = (problem.u[m_arr] - lam_arr[..., None] * problem.y[m_arr]).max(axis=-1)
+    u = q.N - problem.theta * q.T if problem.kind == "per_second" else q.N
+    return best - (u - lam * q.y)

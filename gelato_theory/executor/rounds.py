@@ -175,7 +175,8 @@ class Executor:
     ) -> RoundOutcome:
         """Run one round for each trajectory: channel state m (B,), budget K (B,), stop rule,
         uniform rows (B, width), pair history (default: fresh). ``detail=False`` skips the
-        per-position arrays (tokens, entropy, accepted are then None) for speed."""
+        per-position arrays (tokens, entropy, accepted are then None) for speed, and for the
+        synthetic type table (no history) the extra token's sampling too."""
         m, K = self._check(m, K, uniforms)
         B = K.shape[0]
         if history is None:
@@ -189,8 +190,11 @@ class Executor:
 
         ok = self._verify(U, ctx, x, qx, sent, greedy)
         A = _leading_true(ok)
-        final = pair.final_token(ctx[rows, A], U[:, self.layout.final_col], A < k, greedy)
-        new_history = pair.advance(history if hists is None else hists[rows, A], final)
+        if detail or type(pair) is not SyntheticPair:
+            final = pair.final_token(ctx[rows, A], U[:, self.layout.final_col], A < k, greedy)
+            new_history = pair.advance(history if hists is None else hists[rows, A], final)
+        else:  # the type table keeps no history: the extra token only matters for ``tokens``
+            new_history = history
 
         tokens = entropy = accepted = None
         if detail:

@@ -21,20 +21,72 @@ import numpy as np
 
 from gelato_theory.control.envelope import EnvelopeTable
 from gelato_theory.control.policies import DPP, Cumulative, Oracle, Policy, Static
+from gelato_theory.errors import FieldError
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.counter_rng import stream_keys
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.executor.synthetic import SyntheticPair
 from gelato_theory.scenario.model import Scenario
+from gelato_theory.simulation.step import Dynamics
 
-__all__ = ["CompiledTables", "compiled_reason", "run_compiled", "set_threads"]
+__all__ = [
+    "ENGINES",
+    "CompiledTables",
+    "compiled_reason",
+    "default_engine",
+    "run_compiled",
+    "run_pairs",
+    "select_engine",
+    "set_default_engine",
+    "set_threads",
+]
+
+#: Engine names: "auto" picks "compiled" when it can run the combination, else "numpy".
+ENGINES = ("auto", "numpy", "compiled")
+_DEFAULT = {"engine": "auto"}
+
+
+def _check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise FieldError("engine", engine, f"must be one of {', '.join(ENGINES)}")
+    return engine
+
+
+def set_default_engine(engine: str) -> None:
+    """The engine ``simulate`` uses when called without ``engine`` (the CLI's ``--engine``)."""
+    _DEFAULT["engine"] = _check_engine(engine)
+
+
+def default_engine() -> str:
+    return _DEFAULT["engine"]
+
+
+def select_engine(
+    engine: str | None, policy: Policy, executor: Executor, queue_update: Callable | None = None
+) -> str:
+    """ "numpy" or "compiled" for a run: ``engine`` (None: the default) resolved against what the
+    compiled engine supports; forcing "compiled" on an unsupported run is an error."""
+    engine = _check_engine(default_engine() if engine is None else engine)
+    if engine == "numpy":
+        return "numpy"
+    why = compiled_reason(policy, executor, queue_update)
+    if why is None:
+        try:
+            import numba  # noqa: F401
+        except ImportError:  # pragma: no cover - numba is a core dependency
+            why = "numba is not importable"
+    if why is None:
+        return "compiled"
+    if engine == "compiled":
+        raise FieldError("engine", engine, f"the compiled engine cannot run this: {why}")
+    return "numpy"
 
 
 def compiled_reason(
     policy: Policy, executor: Executor, queue_update: Callable | None = None
 ) -> str | None:
     """Why the compiled engine cannot run this combination, or None if it can."""
-    from gelato_theory.simulation.simulator import lyapunov_update
+    from gelato_theory.simulation.step import lyapunov_update
 
     if type(executor) is not Executor or type(executor.pair) is not SyntheticPair:
         return "the token model is not a synthetic type table (the array engine runs other pairs)"
@@ -184,3 +236,20 @@ def run_compiled(
     if trace_every:
         res["trace_Q"] = trace
     return res
+
+
+def run_pairs(
+    dynamics: Dynamics,
+    policy: Policy,
+    V: np.ndarray,
+    pairs: Sequence[tuple[int, int]],
+    T: int,
+    root_seed: int,
+    trace_every: int = 0,
+) -> dict[str, np.ndarray]:
+    """The compiled counterpart of the simulator's batch loop: trajectories (V[i], seed s) for the
+    (i, s) in ``pairs``, summaries keyed as the accumulators name them."""
+    tables = CompiledTables.build(dynamics.scenario, dynamics.problem, policy, dynamics.executor)
+    v = np.asarray(V, dtype=float)[[i for i, _ in pairs]]
+    Q0 = dynamics.scenario.control.Q0
+    return run_compiled(tables, v, [s for _, s in pairs], T, root_seed, Q0, trace_every)

@@ -27,6 +27,7 @@ from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.accumulators import summaries
+from gelato_theory.simulation.compiled import run_pairs, select_engine
 from gelato_theory.simulation.step import Dynamics, QueueUpdate, lyapunov_update, realized_cost
 
 __all__ = ["QueueUpdate", "Simulation", "lyapunov_update", "realized_cost", "simulate"]
@@ -60,6 +61,7 @@ class Simulation:
     max_identity_excess: np.ndarray  # max_t sum_{s<t} y(s) - (Q(t) - Q(0)), J (<= 0 if correct)
     trace_t: np.ndarray  # (n_points,) rounds at which Q was sampled
     trace_Q: np.ndarray | None
+    engine: str = "numpy"  # the engine that ran: "numpy" (array) or "compiled" (numba)
 
     @property
     def mean_u(self) -> np.ndarray:
@@ -94,10 +96,13 @@ def simulate(
     batch: int | None = None,
     queue_update: QueueUpdate = lyapunov_update,
     progress: bool = False,
+    engine: str | None = None,
 ) -> Simulation:
     """Run ``policy`` for every (V, seed) trajectory; see the module docstring.
 
     ``batch`` caps how many trajectories advance together (default: all); results do not depend on it.
+    ``engine``: "numpy", "compiled" (:mod:`gelato_theory.simulation.compiled`, same numbers) or
+    "auto" (compiled when it supports the run); None: the process default (``auto``).
     """
     V = np.asarray(scenario.control.V if V is None else V, dtype=float)
     S = scenario.verification.seeds if seeds is None else int(seeds)
@@ -106,10 +111,16 @@ def simulate(
     dynamics = Dynamics(scenario, problem, executor or Executor(scenario), queue_update)
     pairs = [(i, s) for i in range(V.size) for s in range(S)]
     size = batch or len(pairs)
-    parts = [
-        _run(dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress and j == 0)
-        for j in range(0, len(pairs), size)
-    ]
+    eng = select_engine(engine, policy, dynamics.executor, queue_update)
+    if eng == "compiled":
+        parts = [run_pairs(dynamics, policy, V, pairs, T, root, trace_every)]
+    else:
+        parts = [
+            _run(
+                dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress and j == 0
+            )
+            for j in range(0, len(pairs), size)
+        ]
     fields = {
         k: np.concatenate([p[k] for p in parts], axis=0).reshape(V.size, S, *parts[0][k].shape[1:])
         for k in parts[0]
@@ -125,6 +136,7 @@ def simulate(
         theta=problem.theta,
         trace_t=np.minimum(np.arange(n_pts) * trace_every, T),
         trace_Q=trace_Q,
+        engine=eng,
         **fields,
     )
 
