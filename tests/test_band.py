@@ -206,3 +206,23 @@ def test_every_bound_carries_its_initial_backlog_term() -> None:
     assert b.band_high > b_long.band_high + 0.5  # Q0 = 3 J far above V lambda*
     assert b.backlog_bound_avg > b_long.backlog_bound_avg
     assert b.coupled_backlog_bound == 3.0
+
+
+@pytest.mark.parametrize(
+    "name, Q0", [("default", 0.0), ("default", 0.5), ("exit-heavy", 0.0), ("paper-like", 0.0)]
+)
+def test_exact_dpp_paths_respect_the_band_and_coupled_theorem3(name, Q0) -> None:
+    from gelato_theory.control.policies import DPP
+    from gelato_theory.simulation.simulator import simulate
+
+    s = preset(name).replace(**{"control.Q0": Q0})
+    problem, c = constants(s)
+    V = np.asarray(s.control.V[-3:], dtype=float)
+    T = 1500
+    sim = simulate(s, problem, DPP(problem), V=V, seeds=8, horizon=T)
+    for i, v in enumerate(V):
+        b = bounds_at(c, v, T, problem)
+        assert sim.max_Q[i].max() <= b.coupled_backlog_bound * (1 + 1e-9)
+        q = sim.mean_Q[i]
+        half = 4 * q.std(ddof=1) / np.sqrt(q.size)
+        assert b.band_low - half <= q.mean() <= b.band_high + half
