@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gelato_theory.atomic import write_all
 from gelato_theory.cli.common import add_scenario_args, scenario_from_args
+from gelato_theory.simulation.compiled import set_default_engine
 from gelato_theory.verification import report as views
 from gelato_theory.verification.engine import DEFAULT_POLICIES, VerificationReport, verify
 
@@ -51,11 +52,19 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         help=f"controller to simulate and judge; repeatable (default: {', '.join(DEFAULT_POLICIES)})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "numpy", "compiled"),
+        default="auto",
+        help="simulation engine: compiled (numba) when it supports the run, else numpy (default: "
+        "auto); both give the same numbers",
+    )
 
 
 def scenario_with_run_args(args: argparse.Namespace):
     """The scenario with --seeds/--horizon applied (validated like any scenario field)."""
     s = scenario_from_args(args)
+    set_default_engine(getattr(args, "engine", "auto"))
     changes = {}
     if args.seeds is not None:
         changes["verification.seeds"] = args.seeds
