@@ -226,3 +226,19 @@ def test_exact_dpp_paths_respect_the_band_and_coupled_theorem3(name, Q0) -> None
         q = sim.mean_Q[i]
         half = 4 * q.std(ddof=1) / np.sqrt(q.size)
         assert b.band_low - half <= q.mean() <= b.band_high + half
+
+
+def test_B_avg_any_bounds_every_controller_and_B_avg_the_menu() -> None:
+    for s in (
+        preset("default"),
+        preset("default").replace(
+            **{"objective.kind": "per_second", "objective.power_budget_w": 1.2}
+        ),
+    ):
+        problem, c = constants(s)
+        worst = np.maximum(problem.y_lo.min(axis=1) ** 2, problem.y_hi.max(axis=1) ** 2)
+        assert c.B_avg_any == pytest.approx(float(problem.pi @ worst) / 2, rel=1e-12)
+        assert c.B_avg <= c.B_avg_any * (1 + 1e-12) <= c.B * (1 + 1e-12)
+    # per-second: a round's extreme outcomes are not all deterministic menu outcomes, so an
+    # in-round rule can exceed the menu's second moments
+    assert c.B_avg < c.B_avg_any * (1 - 1e-3)

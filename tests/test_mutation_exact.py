@@ -464,7 +464,8 @@ def test_min_cost_action_ties_go_to_the_higher_utility() -> None:
 
 def _constants(**kw) -> Constants:
     base = dict(
-        u_star=2.0, u_star_dual=2.0, lambda_star=1.0, B=0.5, B_tight=0.25, B_avg=0.2, epsilon=0.2,
+        u_star=2.0, u_star_dual=2.0, lambda_star=1.0, B=0.5, B_tight=0.25, B_avg=0.2,
+        B_avg_any=0.2, epsilon=0.2,
         u_max=3.0, u_0=1.0, rho=4.0, y_max=0.1, y_min=-0.3, theorem3_applicable=True, L0=0.02,
         Q0=0.2, theta_star=None, t_min=0.05, kind="per_round",
     )  # fmt: skip

@@ -41,6 +41,7 @@ def render(report: BoundReport) -> str:
         ("lambda*", c.lambda_star, f"{unit_u.split('/')[0]}/J"),
         ("B", c.B, "J^2"),
         ("B_avg (E_omega max_a E[y^2]/2)", c.B_avg, "J^2"),
+        ("B_avg_any (any controller)", c.B_avg_any, "J^2"),
         ("epsilon (Slater slack)", c.epsilon, unit_y),
         ("u_max", c.u_max, unit_u),
         ("u_0", c.u_0, unit_u),

@@ -34,7 +34,10 @@ class Constants:
     lambda_star: float  # optimal multiplier, utility per unit cost
     B: float  # max(y_min^2, y_max^2) / 2 over realizable y
     B_tight: float  # max over (state, action) of E[y^2] / 2 (= B in practice; not used in claims)
-    B_avg: float  # 1/2 sum_m pi_m max_a E[y^2 | m, a], J^2 (SPEC §5.1)
+    B_avg: float  # 1/2 sum_m pi_m max_a E[y^2 | m, a], J^2 (SPEC §5.1): menu-action controllers
+    B_avg_any: (
+        float  # 1/2 sum_m pi_m max realizable y^2 in m, J^2: any controller (in-round rules too)
+    )
     epsilon: float  # Slater slack -E_omega[min_a y]
     u_max: float  # E_omega[max_a u]
     u_0: float  # utility of the minimum-cost policy
@@ -111,6 +114,9 @@ def constants(scenario: Scenario, problem: Problem | None = None) -> tuple[Probl
         B=ex.drift_constant(y_min, y_max),
         B_tight=float(problem.y2.max()) / 2,
         B_avg=ex.average_drift_constant(problem.pi, problem.y2.max(axis=1)),
+        B_avg_any=ex.average_drift_constant(
+            problem.pi, np.maximum(problem.y_lo.min(axis=1) ** 2, problem.y_hi.max(axis=1) ** 2)
+        ),
         epsilon=eps,
         u_max=float(problem.pi @ problem.u.max(axis=1)),
         u_0=float(problem.pi @ u0),

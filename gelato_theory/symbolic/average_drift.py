@@ -52,7 +52,10 @@ class AverageDrift(Obligation):
     assumptions = (
         "ω_t is i.i.d. with P(ω_t = m) = π_m and independent of (Q(0), ..., Q(t))",
         "the action a_t depends on (ω_t, Q(t)) and on randomness independent of ω_t",
-        "W_m = max_a E[y² | m, a] over the action menu (expectation over the round's outcome)",
+        "W_m = max_a E[y² | m, a] over the action menu (expectation over the round's outcome); "
+        "for a controller that adapts within the round (GELATO's inner rule) the round's outcome "
+        "law need not be a menu action's, and W_m = the largest realizable y² in state m "
+        "(B_avg_any) takes its place in the same derivation",
     )
 
     @property
