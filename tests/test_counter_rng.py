@@ -87,3 +87,13 @@ def test_streams_memory_cap_and_bad_arguments() -> None:
         CounterStreams(0, [1], width=0)
     with pytest.raises(ValueError, match="keys"):
         CounterStreams(0, [], width=2)
+
+
+def test_batch_keys_equal_single_keys() -> None:
+    for keys in ([(s,) for s in range(40)] + [(2**62 + 3,)], [(s, 1) for s in range(9)], range(6)):
+        want = [stream_key(4, k) for k in keys]
+        assert stream_keys(4, keys).tolist() == want
+    mixed = [(1,), (1, 0), 2]
+    assert stream_keys(4, mixed).tolist() == [stream_key(4, k) for k in mixed]
+    with pytest.raises(ValueError, match="must be >= 0"):
+        stream_keys(4, [(1,), (-2,)])

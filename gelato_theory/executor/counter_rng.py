@@ -56,8 +56,23 @@ def stream_key(root_seed: int, key: Sequence[int] | int) -> int:
 
 
 def stream_keys(root_seed: int, keys: Sequence[Sequence[int]] | Sequence[int]) -> np.ndarray:
-    """Stream keys (B,) uint64 of a batch of spawn keys."""
-    return np.array([stream_key(root_seed, k) for k in keys], dtype=np.uint64)
+    """Stream keys (B,) uint64 of a batch of spawn keys (:func:`stream_key` of each, vectorized
+    over keys of one length)."""
+    parts = [
+        (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k) for k in keys
+    ]
+    lengths = {len(p) for p in parts}
+    if len(lengths) != 1 or not parts:
+        return np.array([stream_key(root_seed, k) for k in parts], dtype=np.uint64)
+    table = np.array(parts, dtype=np.int64).reshape(len(parts), -1)
+    if int(root_seed) < 0 or (table < 0).any():
+        raise ValueError(f"root_seed = {root_seed!r}, keys: must be >= 0")
+    h = np.full(len(parts), _mix64_int((int(root_seed) + GOLDEN) & MASK), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(table.shape[1]):
+            k = table[:, i].astype(np.uint64) + np.uint64((GOLDEN * (i + 2)) & MASK)
+            h = _mix64(h ^ _mix64(k))
+    return h
 
 
 def _mix64(z: np.ndarray) -> np.ndarray:

@@ -185,15 +185,17 @@ class Executor:
         greedy = self.mode == "greedy"
         n = int(K.max(initial=0))
         rows = np.arange(B)
+        # the type table keeps no history: without per-position detail the extra token is unused
+        need_final = detail or type(pair) is not SyntheticPair
         draft = self._draft_context_free if pair.context_free else self._draft_sequential
-        ctx, x, qx, H, c, k, sent, hists = draft(U, K, rule, n, greedy, history)
+        ctx, x, qx, H, c, k, sent, hists = draft(U, K, rule, n, greedy, history, need_final)
 
         ok = self._verify(U, ctx, x, qx, sent, greedy)
         A = _leading_true(ok)
-        if detail or type(pair) is not SyntheticPair:
+        if need_final:
             final = pair.final_token(ctx[rows, A], U[:, self.layout.final_col], A < k, greedy)
             new_history = pair.advance(history if hists is None else hists[rows, A], final)
-        else:  # the type table keeps no history: the extra token only matters for ``tokens``
+        else:
             new_history = history
 
         tokens = entropy = accepted = None
@@ -233,11 +235,13 @@ class Executor:
         n: int,
         greedy: bool,
         history: np.ndarray,
+        need_final: bool = True,
     ) -> tuple:
         """Drafting when positions do not depend on earlier tokens (synthetic pair): draw every
-        position of the round at once, then apply the stopping rule to all positions together."""
+        position of the round at once, then apply the stopping rule to all positions together.
+        Position n + 1 (where the extra token lands) only when ``need_final``."""
         L = self.layout
-        ctx = self.pair.position(history, U[:, L.type_col(0) : L.type_col(n) + 1])
+        ctx = self.pair.position(history, U[:, L.type_col(0) : L.type_col(n) + need_final])
         H, x, qx = self.pair.draft_step(ctx[:, :n], U[:, L.draft_col(0) : L.draft_col(n)], greedy)
         within = np.arange(n)[None, :] < K[:, None]
         sent_run = rule.send_mask(H) & within
@@ -254,6 +258,7 @@ class Executor:
         n: int,
         greedy: bool,
         history: np.ndarray,
+        need_final: bool = True,
     ) -> tuple:
         """Drafting when position i's context holds the tokens drafted before it (n-gram pair):
         one position at a time, computing only for trajectories still drafting."""
