@@ -42,7 +42,7 @@ FIELDS = (
 N_FLOAT = len(FIELDS)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _npmax(a: float, b: float) -> float:
     """np.maximum on two floats (NaN propagates)."""
     if a != a or b != b:
@@ -50,7 +50,7 @@ def _npmax(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> int:
     """AliasSampler.sample for one draw: row of a (R, n + 1) table."""
     scaled = u * n
@@ -60,7 +60,7 @@ def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> i
     return alias[row, col]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _count_le(row: np.ndarray, x: float) -> int:
     """Number of entries of ``row`` that are <= x (EnvelopeTable.choose, searchsorted right)."""
     i = 0
