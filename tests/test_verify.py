@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
-from planted import MisScaled, QueueBlind, break_acceptance, wrong_sign
+from planted import Impostor, MisScaled, QueueBlind, break_acceptance, wrong_sign
 
 from gelato_theory import preset
 from gelato_theory.cli.main import main
@@ -102,7 +102,10 @@ def test_cli_exit_codes_and_reports(tmp_path, capsys, monkeypatch):
     break_acceptance(monkeypatch)
     capsys.readouterr()
     assert (
-        main(["verify", "--seeds", "6", "--horizon", "400", "--junit", str(tmp_path / "bad.xml")])
+        main(
+            ["verify", "--seeds", "6", "--horizon", "400", "--engine", "numpy"]
+            + ["--junit", str(tmp_path / "bad.xml")]
+        )
         == 1
     )
     err = capsys.readouterr().err
@@ -146,7 +149,7 @@ def test_throughput_shortfall_is_caught_by_the_rate_claim():
         **{"objective.kind": "per_second", "objective.power_budget_w": 1.2, "control.V": (0.3, 1.0)}
     )
     problem, _ = constants(s)
-    offload = policies(s, problem)["offload"]
+    offload = Impostor(policies(s, problem)["offload"])
     good = verify(s, policy_names=("gelato-exact",), seeds=8, horizon=1500)
     bad = verify(
         s,

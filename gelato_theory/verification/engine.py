@@ -4,9 +4,11 @@
 queue-aware inner rule (checked with its measured C) over the scenario's V grid x seeds x horizon,
 and judges every claim of :data:`gelato_theory.verification.claims.CLAIMS` with a verdict.
 
-The confidence level of each expectation claim is Bonferroni-corrected over the number of
-expectation claims in the run, so that a correct controller fails no claim with probability at least
-the configured level.
+Claims are first collected as checks for every policy; the run's confidence intervals are counted
+(every interval a verdict uses, scaling claims included) and the per-interval level is Bonferroni-
+corrected over that count, so that a correct controller fails no claim with probability at least
+the configured level. Which claims apply depends on each controller's class (exact DPP, approximate
+DPP, or any causal policy; :data:`gelato_theory.verification.claims.APPLIES`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gelato_theory.control.loading import load_policies
 from gelato_theory.control.policies import Policy
-from gelato_theory.control.registry import policies as all_policies
-from gelato_theory.errors import ScenarioError
 from gelato_theory.exact.bounds import Constants, VBounds, bounds_at, constants
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
@@ -26,7 +27,17 @@ from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.prepare import prepare
 from gelato_theory.simulation.simulator import QueueUpdate, Simulation, lyapunov_update, simulate
 from gelato_theory.verification import stats
-from gelato_theory.verification.claims import Verdict, per_V_verdicts, scaling_verdicts
+from gelato_theory.verification.claims import (
+    APPROXIMATE,
+    CAUSAL,
+    EXACT,
+    Context,
+    Verdict,
+    checks,
+    converse_values,
+    regret_fit,
+    regret_values,
+)
 
 DEFAULT_POLICIES = ("gelato-exact", "gelato")
 TRACE_POINTS = 200
@@ -37,6 +48,7 @@ class PolicyResult:
     """A policy's simulation, its empirical C per V, verdicts and per-V diagnostics."""
 
     policy: str
+    policy_class: str  # exact-dpp | approximate-dpp | causal
     simulation: Simulation
     C_hat: np.ndarray
     verdicts: list[Verdict]
@@ -86,10 +98,14 @@ class VerificationReport:
         )
 
 
-def expected_claim_count(scenario: Scenario, n_policies: int) -> int:
-    """Number of expectation claims of a run, for the Bonferroni correction."""
-    per_V = 4 + (scenario.objective.kind == "per_second")
-    return max(1, per_V * len(scenario.control.V) * n_policies)
+def policy_class(policy: Policy) -> str:
+    """exact-dpp (the theorems hold as stated), approximate-dpp (C-additive) or causal."""
+    declared = getattr(policy, "policy_class", None)
+    if declared is not None:
+        return declared
+    if getattr(policy, "c_additive", None) is None:
+        return CAUSAL
+    return APPROXIMATE if policy.c_additive else EXACT
 
 
 def verify(
@@ -110,16 +126,10 @@ def verify(
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     bounds = [bounds_at(c, V, T, problem) for V in scenario.control.V]
-    registry = all_policies(scenario, problem)
-    registry.update(overrides or {})
-    for name in policy_names:
-        if name not in registry:
-            raise ScenarioError("policy", name, f"must be one of {', '.join(registry)}")
-    level = 1 - (1 - scenario.verification.confidence) / expected_claim_count(
-        scenario, len(policy_names)
-    )
+    registry = load_policies(policy_names, scenario, problem, overrides=overrides)
+    policy_names = tuple(registry)  # report names (a user policy's own name)
     ex = executor or prepared.executor
-    results = []
+    runs = []
     for name in policy_names:
         policy = registry[name]
         sim = simulate(
@@ -133,23 +143,26 @@ def verify(
             queue_update=queue_update,
             progress=progress,
         )
-        # Theorem 1 with a C-additive approximation: C is measured for GELATO's inner rule, and 0
+        kind = policy_class(policy)
+        # Theorem 1 with a C-additive approximation: C is measured for an approximate DPP, and 0
         # for every exact DPP controller (as the theorem states; a measured C would hide bugs).
         measured_C = np.maximum(sim.shortfall_mean.mean(axis=1), 0.0)
-        C_hat = measured_C if getattr(policy, "c_additive", False) else np.zeros_like(measured_C)
-        verdicts = per_V_verdicts(sim, c, bounds, level, C_hat) + scaling_verdicts(
-            sim, c, bounds, level
-        )
-        results.append(
-            PolicyResult(
-                name, sim, C_hat, verdicts, diagnostics(sim, c, bounds, measured_C, scenario)
-            )
-        )
+        C_hat = measured_C if kind == APPROXIMATE else np.zeros_like(measured_C)
+        ctx = Context(sim, c, problem, bounds, kind, C_hat)
+        runs.append((name, kind, sim, measured_C, C_hat, ctx, checks(ctx)))
+    n_intervals = sum(ch.intervals for *_, cs in runs for ch in cs)
+    level = stats.bonferroni_level(scenario.verification.confidence, n_intervals)
+    results = []
+    for name, kind, sim, measured_C, C_hat, ctx, cs in runs:
+        verdicts = [ch.judge(level) for ch in cs]
+        rows = diagnostics(sim, c, bounds, measured_C, scenario, ctx, level)
+        results.append(PolicyResult(name, kind, sim, C_hat, verdicts, rows))
     settings = {
         "seeds": S,
         "horizon": T,
         "confidence": scenario.verification.confidence,
         "confidence_per_claim": level,
+        "intervals": n_intervals,
         "root_seed": scenario.verification.seed,
         "policies": list(policy_names),
     }
@@ -165,15 +178,25 @@ def verify(
 
 
 def diagnostics(
-    sim: Simulation, c: Constants, bounds: list[VBounds], measured_C: np.ndarray, scenario: Scenario
+    sim: Simulation,
+    c: Constants,
+    bounds: list[VBounds],
+    measured_C: np.ndarray,
+    scenario: Scenario,
+    ctx: Context,
+    level: float,
 ) -> list[dict]:
-    """Per-V numbers behind the verdicts (SPEC §6), as plain floats."""
+    """Per-V numbers behind the verdicts (SPEC §6, §5.1), as plain floats (NaN: not defined for the
+    policy, e.g. the regret of off-menu decisions)."""
     obj = scenario.objective
     budget = obj.energy_budget_j if obj.kind == "per_round" else obj.power_budget_w
+    fit = regret_fit(ctx, level)
     rows = []
     for i, b in enumerate(bounds):
         u = sim.mean_u[i]
         q_over_v = float(sim.mean_Q[i].mean() / b.V)
+        G = converse_values(ctx, i)
+        R = regret_values(ctx, i)
         rows.append(
             {
                 "V": b.V,
@@ -181,6 +204,16 @@ def diagnostics(
                 "utility_sd": float(u.std(ddof=1)),
                 "gap": float(c.u_star - u.mean()),
                 "B_over_V": c.B / b.V,
+                "B_avg_over_V": c.B_avg / b.V,
+                "utility_lower_bound_avg": b.utility_lower_bound_avg,
+                "regret": float(R.mean()),
+                "regret_sd": float(R.std(ddof=1)),
+                "converse_G": float(G.mean()),
+                "converse_G_sd": float(G.std(ddof=1)),
+                "band_low": b.band_low,
+                "band_high": b.band_high,
+                "coupled_backlog_bound": b.coupled_backlog_bound,
+                "backlog_bound_avg": b.backlog_bound_avg,
                 "mean_backlog": float(sim.mean_Q[i].mean()),
                 "max_backlog": float(sim.max_Q[i].max()),
                 "backlog_bound": b.backlog_bound,
@@ -199,6 +232,7 @@ def diagnostics(
                 "mean_violation": float(sim.mean_y[i].mean()),
                 "empirical_C_mean": float(measured_C[i]),
                 "empirical_C_max": float(sim.shortfall_max[i].max()),
+                "regret_regime": None if fit is None else fit.regime,
             }
         )
     return rows

@@ -12,7 +12,8 @@ from importlib import resources
 
 from gelato_theory import __version__
 from gelato_theory.atomic import to_json
-from gelato_theory.verification.claims import CLAIMS
+from gelato_theory.verification import tightness
+from gelato_theory.verification.claims import APPLIES, CLAIMS
 from gelato_theory.verification.engine import VerificationReport
 
 SCHEMA_VERSION = 1
@@ -38,8 +39,16 @@ def to_dict(report: VerificationReport) -> dict:
         "constants": dataclasses.asdict(report.constants),
         "bounds": [dataclasses.asdict(b) for b in report.bounds],
         "policies": [
-            {"policy": r.policy, "empirical_C": r.C_hat.tolist(), "diagnostics": r.diagnostics}
+            {
+                "policy": r.policy,
+                "policy_class": r.policy_class,
+                "empirical_C": r.C_hat.tolist(),
+                "diagnostics": r.diagnostics,
+            }
             for r in report.results
+        ],
+        "tightness": [
+            dataclasses.asdict(t) for t in tightness.table(report.verdicts, report.constants)
         ],
         "verdicts": [dataclasses.asdict(v) for v in report.verdicts],
         "summary": {
@@ -87,9 +96,12 @@ def to_markdown(report: VerificationReport) -> str:
     if c.theta_star is not None:
         lines.append(f"| θ* | {c.theta_star:.6g} | tokens/s |")
     for r in report.results:
+        applied = sorted({v.claim for v in r.verdicts}, key=list(CLAIMS).index)
         lines += [
             "",
             f"## {r.policy}",
+            "",
+            f"Class **{r.policy_class}**; claims judged: {', '.join(applied)}.",
             "",
             "| V | utility | gap | B/V | mean Q [J] | max Q [J] | Thm 2 [J] | Thm 3 [J] | Q̄/V vs λ* | "
             "energy [J/round] | tokens/s | C |",
@@ -106,9 +118,36 @@ def to_markdown(report: VerificationReport) -> str:
         for v in r.verdicts:
             V = "grid" if v.V is None else f"{v.V:g}"
             lines.append(f"| {v.claim} | {V} | {v.status} | {v.detail} |")
+    lines += tightness_markdown(report)
     lines += ["", "## Claims", ""]
-    lines += [f"* `{k}`: {v}" for k, v in CLAIMS.items()]
+    lines += [f"* `{k}` ({', '.join(APPLIES[k])}): {v}" for k, v in CLAIMS.items()]
     return "\n".join(lines) + "\n"
+
+
+def _ratio_cell(t: tightness.Tightness) -> str:
+    if t.ratio_low is not None:
+        return f"{_f(t.ratio_low, 3)} / {_f(t.ratio, 3)}"
+    return _f(t.ratio, 3)
+
+
+def tightness_markdown(report: VerificationReport) -> list[str]:
+    """The tightness table: measured / bound per claim (rows) and V (columns); 1 = attained.
+    The band shows (lower end / measured) / (measured / upper end)."""
+    V = [b.V for b in report.bounds]
+    rows: dict[tuple[str, str], dict] = {}
+    for t in tightness.table(report.verdicts, report.constants):
+        rows.setdefault((t.policy, t.claim), {})[t.V] = _ratio_cell(t)
+    lines = [
+        "",
+        "## Tightness (measured / bound; 1 = bound attained)",
+        "",
+        "| policy | claim | " + " | ".join(f"V={v:g}" for v in V) + " | grid |",
+        "|---|---|" + "---|" * (len(V) + 1),
+    ]
+    for (policy, claim), cells in rows.items():
+        vals = [cells.get(v, "") for v in V] + [cells.get(None, "")]
+        lines.append(f"| {policy} | {claim} | " + " | ".join(vals) + " |")
+    return lines
 
 
 def to_junit(report: VerificationReport) -> str:

@@ -9,6 +9,11 @@ one-sided Student-t interval at level ``level``:
   mean and spread stayed as measured.
 
 An equality claim "E[X] = b" uses the two-sided interval: it fails when b lies outside it.
+
+**Multiplicity.** A run judges many claims; :func:`bonferroni_level` gives the per-interval level
+1 - (1 - confidence)/n for the n confidence intervals the run actually computes (a two-sided
+interval or a two-sided band counts as two one-sided ones), so that a correct controller fails some
+claim with probability at most 1 - confidence (union bound).
 """
 
 from __future__ import annotations
@@ -81,6 +86,47 @@ def judge_upper(e: Estimate, bound: float) -> str:
 def judge_equal(e: Estimate, target: float, atol: float = 0.0) -> str:
     """Verdict on E[X] = target with a two-sided estimate: fail when target is outside the interval."""
     return PASS if abs(e.mean - target) <= e.half_width + atol else FAIL
+
+
+def bonferroni_level(confidence: float, n_intervals: int) -> float:
+    """Per-interval level so that n one-sided intervals all cover with probability >= confidence."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence = {confidence}: must lie in (0, 1)")
+    return 1 - (1 - confidence) / max(1, int(n_intervals))
+
+
+def judge_band(e: Estimate, low: float, high: float) -> str:
+    """Verdict on low <= E[X] <= high from one estimate whose half-width is one-sided at the level
+    of each side (the two sides count as two intervals): fail when the interval lies entirely
+    outside the band, pass when it lies inside."""
+    if e.high < low or e.low > high:
+        return FAIL
+    if e.low >= low and e.high <= high:
+        return PASS
+    return INCONCLUSIVE
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """Least-squares line y = intercept + slope x with the slope's standard error (n points)."""
+
+    slope: float
+    slope_se: float
+    intercept: float
+    r2: float
+    n: int
+
+
+def line_fit(x: np.ndarray, y: np.ndarray) -> LineFit | None:
+    """:func:`scipy.stats.linregress` on finite points (None with fewer than 3 points)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        return None
+    r = sps.linregress(x[ok], y[ok])
+    return LineFit(
+        float(r.slope), float(r.stderr), float(r.intercept), float(r.rvalue**2), int(ok.sum())
+    )
 
 
 def loglog_slope(V: np.ndarray, y: np.ndarray) -> float | None:
