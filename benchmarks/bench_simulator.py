@@ -1,5 +1,13 @@
 """Benchmark of the batched simulator and the per-slot solver (SPEC §3, §4, §6).
 
+0. The engines on one workload (gelato-exact and GELATO, default preset, 4 V x 256 seeds = 1024
+   trajectories x 1000 rounds): the compiled engine (numba) on 1 and 2 threads, the array (NumPy)
+   engine, the scalar loop of section 2 (4 V x 32 seeds) and, with ``--baseline REV``, the array
+   engine of git revision REV (extracted with ``git archive``, run in a child process). The engines
+   take turns within each of REPEAT rounds, so a change in a shared machine's load hits them alike;
+   throughput in M trajectory-rounds/s by wall clock and by CPU time (process time: the fairer
+   figure for single-threaded runs on a loaded machine), and their ratios; the compiled engine's
+   first-call compile time (fresh process, empty cache) and its load time from the cache.
 1. ``simulate`` end to end (real token sampling, default preset, K_max = 8) for the GELATO-exact DPP
    policy and GELATO (queue-aware inner rule), 4 V values x 256 seeds x 1000 rounds.
 2. The same control loop written as plain scalar Python, one trajectory and one round at a time
@@ -15,7 +23,7 @@
    beyond MEM_BUDGET_S (a loaded machine), the child runs T = 2e5 instead and says so;
    ``--full-memory`` forces T = 1e6.
 
-Run: python benchmarks/bench_simulator.py
+Run: python benchmarks/bench_simulator.py [--baseline REV] [--full-memory]
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -56,6 +65,227 @@ MEM_T_SHORT, MEM_T_LONG, MEM_T_FALLBACK = 10_000, 1_000_000, 200_000
 MEM_BUDGET_S = 200.0  # longest acceptable T = 1e6 run
 POLICIES = ("gelato-exact", "gelato")
 REPEAT = 3  # throughput runs: best of REPEAT (the machine may be shared)
+
+
+# --------------------------------------------------------------------------------------------
+# 0. Engines
+# --------------------------------------------------------------------------------------------
+
+COMPILE_CHILD = """
+import json, time
+t = time.perf_counter()
+import numpy as np
+from gelato_theory import preset
+from gelato_theory.exact.bounds import constants
+from gelato_theory.control.registry import policies
+from gelato_theory.simulation.simulator import simulate
+s = preset("default")
+problem, _ = constants(s)
+pol = policies(s, problem)["gelato-exact"]
+t0 = time.perf_counter()
+simulate(s, problem, pol, V=np.array([0.01]), seeds=2, horizon=2, engine="compiled")
+t1 = time.perf_counter()
+simulate(s, problem, pol, V=np.array([0.01]), seeds=2, horizon=2, engine="compiled")
+print(json.dumps({"first": t1 - t0, "second": time.perf_counter() - t1}))
+"""
+
+BASELINE_CHILD = """
+import json, sys, time
+import numpy as np
+from gelato_theory import preset
+from gelato_theory.exact.bounds import constants
+from gelato_theory.control.registry import policies
+from gelato_theory.simulation.simulator import simulate
+V, seeds, T, repeat = np.array(json.loads(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+s = preset("default")
+problem, _ = constants(s)
+out = {}
+for name in sys.argv[5:]:
+    pol = policies(s, problem)[name]
+    simulate(s, problem, pol, V=V, seeds=seeds, horizon=20)
+    best = (1e300, 1e300)
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        simulate(s, problem, pol, V=V, seeds=seeds, horizon=T)
+        best = (min(best[0], time.perf_counter() - w), min(best[1], time.process_time() - c))
+    out[name] = best
+print(json.dumps(out))
+"""
+
+
+def compile_times() -> dict[str, float]:
+    """First-call (empty numba cache: compile) and second-call seconds of a tiny compiled run, and
+    the first call of a second fresh process (kernels loaded from the cache), each in a child."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        runs = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", COMPILE_CHILD],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+            for _ in range(2)
+        ]
+    return {"compile": runs[0]["first"], "warm": runs[0]["second"], "cached": runs[1]["first"]}
+
+
+class Baseline:
+    """The array engine of git revision ``rev`` (``git archive`` into a temporary directory), timed
+    in a child process: one run per call, (wall, CPU) seconds per policy."""
+
+    def __init__(self, rev: str) -> None:
+        self.rev = rev
+        root = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        self._tmp = tempfile.TemporaryDirectory()
+        archive = subprocess.run(
+            ["git", "-C", root, "archive", rev], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", self._tmp.name], input=archive, check=True)
+
+    def run(self, names: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+        env = dict(os.environ, PYTHONPATH=self._tmp.name)
+        args = [json.dumps(V_GRID.tolist()), str(SEEDS), str(HORIZON), "1", *names]
+        out = subprocess.run(
+            [sys.executable, "-c", BASELINE_CHILD, *args],
+            env=env,
+            cwd=self._tmp.name,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return {k: tuple(v) for k, v in json.loads(out).items()}
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+
+def wall_cpu(fn) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call."""
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[str, float]:
+    """Section 0: every engine timed in turn within each of REPEAT rounds (so that a change in the
+    machine's load hits them alike), best of REPEAT each; rates in traj-rounds/s. Returns the
+    single-thread compiled CPU rate per policy."""
+    from gelato_theory.simulation.compiled import set_threads
+
+    B, n = V_GRID.size * SEEDS, V_GRID.size * SEEDS * HORIZON
+    n_ref = V_GRID.size * REF_SEEDS * HORIZON
+    print(
+        f"\n[0] engines, interleaved, best of {REPEAT}: {B} trajectories x T = {HORIZON} "
+        f"(scalar loop: {V_GRID.size * REF_SEEDS} x {HORIZON}); M traj-rounds/s, wall and CPU time"
+    )
+    ct = compile_times()
+    print(
+        f"  compiled engine: first call {ct['compile']:.1f} s (compiling, empty cache), "
+        f"second call {ct['warm'] * 1e3:.1f} ms; first call of a new process {ct['cached']:.2f} s "
+        "(kernels loaded from the cache)"
+    )
+    summary.append(
+        (
+            "compiled: first-call compile / cached load",
+            f"{ct['compile']:.1f} s / {ct['cached']:.2f} s",
+        )
+    )
+    ref = ScalarLoop(s, problem, ex)
+    base = Baseline(baseline) if baseline else None
+    best: dict[tuple[str, str], list[float]] = {}
+
+    def keep(key: tuple[str, str], wc: tuple[float, float], count: int) -> None:
+        rate = (count / wc[0], count / wc[1])
+        old = best.get(key, [0.0, 0.0])
+        best[key] = [max(old[0], rate[0]), max(old[1], rate[1])]
+
+    sims = {}
+    for name in POLICIES:  # warm up (and keep one result of each engine for the equality check)
+        for eng in ("numpy", "compiled"):
+            sims[name, eng] = simulate(
+                s,
+                problem,
+                pols[name],
+                V=V_GRID,
+                seeds=SEEDS,
+                horizon=HORIZON,
+                executor=ex,
+                engine=eng,
+            )
+    for _ in range(REPEAT):
+        for name in POLICIES:
+            run = lambda eng, name=name: simulate(  # noqa: E731
+                s,
+                problem,
+                pols[name],
+                V=V_GRID,
+                seeds=SEEDS,
+                horizon=HORIZON,
+                executor=ex,
+                engine=eng,
+            )
+            for th in (1, 2):
+                set_threads(th)
+                keep((name, f"compiled {th}"), wall_cpu(lambda run=run: run("compiled")), n)
+            set_threads(None)
+            keep((name, "numpy"), wall_cpu(lambda run=run: run("numpy")), n)
+            qa = name == "gelato"
+            scalar = lambda qa=qa: [  # noqa: E731
+                ref.run(float(v), 10_000 * i + sd, HORIZON, qa)
+                for i, v in enumerate(V_GRID)
+                for sd in range(REF_SEEDS)
+            ]
+            keep((name, "scalar"), wall_cpu(scalar), n_ref)
+        if base is not None:
+            for name, wc in base.run(POLICIES).items():
+                keep((name, "baseline"), wc, n)
+    if base is not None:
+        base.close()
+    out = {}
+    fields = ("mean_N", "mean_E", "mean_Q", "max_Q", "shortfall_mean", "max_identity_excess")
+    for name in POLICIES:
+        r = {k[1]: v for k, v in best.items() if k[0] == name}
+        same = all(
+            np.array_equal(
+                getattr(sims[name, "numpy"], f), getattr(sims[name, "compiled"], f), equal_nan=True
+            )
+            for f in fields
+        )
+        out[name] = r["compiled 1"][1]
+        print(f"  {name}: identical summaries numpy vs compiled: {same}")
+        for k, (w, c) in r.items():
+            print(f"    {k:12s} {w / 1e6:7.3f} wall  {c / 1e6:7.3f} CPU")
+        ratios = [
+            ("compiled 1 thread / numpy engine", "compiled 1", "numpy"),
+            ("compiled 1 thread / scalar loop", "compiled 1", "scalar"),
+            ("compiled 2 threads / 1 thread", "compiled 2", "compiled 1"),
+            ("numpy engine / scalar loop", "numpy", "scalar"),
+        ]
+        if base is not None:
+            ratios.append((f"numpy engine / baseline {baseline}", "numpy", "baseline"))
+        summary.append(
+            (
+                f"compiled 1 thread {name}",
+                f"{r['compiled 1'][0] / 1e6:.2f} M/s wall, {r['compiled 1'][1] / 1e6:.2f} M/s CPU",
+            )
+        )
+        summary.append(
+            (
+                f"numpy engine {name}",
+                f"{r['numpy'][0] / 1e6:.3f} M/s wall, {r['numpy'][1] / 1e6:.3f} M/s CPU",
+            )
+        )
+        for label, a, b in ratios:
+            wr, cr = r[a][0] / r[b][0], r[a][1] / r[b][1]
+            print(f"    {label:34s} {wr:6.2f}x wall  {cr:6.2f}x CPU")
+            summary.append((f"  {label}, {name}", f"{wr:.2f}x wall, {cr:.2f}x CPU"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,7 +461,9 @@ def rss_child(force: bool) -> None:
 
     def run(T: int) -> float:
         t = time.perf_counter()
-        simulate(s, problem, pol, V=V_GRID[1:2], seeds=MEM_B, horizon=T, executor=ex)
+        simulate(
+            s, problem, pol, V=V_GRID[1:2], seeds=MEM_B, horizon=T, executor=ex, engine="numpy"
+        )
         dt = time.perf_counter() - t
         runs.append({"T": T, "seconds": dt, "maxrss_kib": peak_rss_kib()})
         return dt
@@ -246,7 +478,7 @@ def traced_peak(s, problem, pol, ex, T: int) -> tuple[float, float]:
     tracemalloc.start()
     tracemalloc.reset_peak()
     t = time.perf_counter()
-    simulate(s, problem, pol, V=V_GRID[1:2], seeds=MEM_B, horizon=T, executor=ex)
+    simulate(s, problem, pol, V=V_GRID[1:2], seeds=MEM_B, horizon=T, executor=ex, engine="numpy")
     dt = time.perf_counter() - t
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -266,7 +498,7 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def main(full_memory: bool = False) -> None:
+def main(full_memory: bool = False, baseline: str | None = None) -> None:
     wall0 = time.perf_counter()
     s = preset("default")
     problem, consts = constants(s)
@@ -280,18 +512,28 @@ def main(full_memory: bool = False) -> None:
     )
     print(f"load average (1, 5, 15 min) at start: {load()} on {os.cpu_count()} CPUs")
     summary: list[tuple[str, str]] = []
+    engines(s, problem, pols, ex, baseline, summary)
 
     # 1. batched simulator ---------------------------------------------------------------------
     print(
-        f"\n[1] simulate(), best of {REPEAT}: V = {V_GRID.tolist()} x {SEEDS} seeds = {B} trajectories, T = {HORIZON}"
+        f"\n[1] simulate(engine='numpy'), best of {REPEAT}: V = {V_GRID.tolist()} x {SEEDS} seeds = {B} trajectories, T = {HORIZON}"
     )
     for name in POLICIES:  # warm up at full batch size
-        simulate(s, problem, pols[name], V=V_GRID, seeds=SEEDS, horizon=20, executor=ex)
+        simulate(
+            s, problem, pols[name], V=V_GRID, seeds=SEEDS, horizon=20, executor=ex, engine="numpy"
+        )
     sims, rates = {}, {}
     for name in POLICIES:
         dt, sim = best_of(
             lambda name=name: simulate(
-                s, problem, pols[name], V=V_GRID, seeds=SEEDS, horizon=HORIZON, executor=ex
+                s,
+                problem,
+                pols[name],
+                V=V_GRID,
+                seeds=SEEDS,
+                horizon=HORIZON,
+                executor=ex,
+                engine="numpy",
             ),
             REPEAT,
         )
@@ -336,7 +578,7 @@ def main(full_memory: bool = False) -> None:
             f"({dt / n_ref * 1e6:.1f} us each) -> batched is {ratio:.1f}x faster"
         )
         summary.append((f"scalar loop {name}", f"{tr / 1e3:.0f} k traj-rounds/s"))
-        summary.append((f"  batched / scalar loop, {name}", f"{ratio:.1f}x"))
+        summary.append((f"  numpy engine / scalar loop, {name}", f"{ratio:.1f}x"))
         sim = sims[name]
         print(
             "     V     mean N batched   mean N loop  z    mean E batched (J)  mean E loop (J)  z"
@@ -372,6 +614,7 @@ def main(full_memory: bool = False) -> None:
                 horizon=HORIZON,
                 executor=ex,
                 batch=1,
+                engine="numpy",
             ),
             REPEAT,
         )
@@ -484,4 +727,6 @@ if __name__ == "__main__":
     if "--rss-child" in sys.argv[1:]:
         rss_child(force="--full-memory" in sys.argv[1:])
     else:
-        main(full_memory="--full-memory" in sys.argv[1:])
+        argv = sys.argv[1:]
+        base = argv[argv.index("--baseline") + 1] if "--baseline" in argv else None
+        main(full_memory="--full-memory" in argv, baseline=base)

@@ -97,3 +97,14 @@ def test_batch_keys_equal_single_keys() -> None:
     assert stream_keys(4, mixed).tolist() == [stream_key(4, k) for k in mixed]
     with pytest.raises(ValueError, match="must be >= 0"):
         stream_keys(4, [(1,), (-2,)])
+
+
+def test_rows_are_read_only_and_stay_valid() -> None:
+    s = CounterStreams(2, range(3), width=4, chunk=2)
+    first = s.next()
+    kept = first.copy()
+    later = [s.next() for _ in range(5)]  # two chunk refills
+    assert np.array_equal(first, kept)
+    assert not np.array_equal(first, later[-1])
+    with pytest.raises(ValueError, match="read-only"):
+        first[0, 0] = 0.5

@@ -136,7 +136,7 @@ class CounterStreams:
         self._fill = _compiled_fill() if compiled is None or compiled else None
         if compiled and self._fill is None:
             raise ImportError("numba is not importable: use compiled=None or False")
-        self._buf = np.empty((self.chunk, len(norm), self.width))
+        self._buf = np.empty((0, len(norm), self.width))
         self._t = 0  # next round to serve
         self._pos = self.chunk
 
@@ -145,15 +145,19 @@ class CounterStreams:
         return len(self.keys)
 
     def next(self) -> np.ndarray:
-        """The next round's uniforms, shape (B, width) (a fresh array)."""
+        """The next round's uniforms, shape (B, width): a read-only view into a chunk buffer that
+        is never reused (each chunk gets a fresh one), so a row stays valid as long as it is held."""
         if self._pos == self.chunk:
             t0 = self._t
+            buf = np.empty((self.chunk, self.batch, self.width))
             if self._fill is not None:
-                self._fill(self.stream_keys, t0, self.width, self._buf)
+                self._fill(self.stream_keys, t0, self.width, buf)
             else:
-                self._buf[...] = uniform_rows(self.stream_keys, t0, self.chunk, self.width)
+                buf[...] = uniform_rows(self.stream_keys, t0, self.chunk, self.width)
+            buf.flags.writeable = False
+            self._buf = buf
             self._pos = 0
-        row = self._buf[self._pos].copy()
+        row = self._buf[self._pos]
         self._pos += 1
         self._t += 1
         return row
