@@ -44,3 +44,27 @@ class SolverError(GelatoError, RuntimeError):
         self.status = status
         self.solver = solver
         super().__init__(f"{problem}: solver {solver} returned status {status!r}, not 'optimal'")
+
+
+class PolicyError(GelatoError):
+    """A controller cannot be used: ``policy`` names it (a registry name or import path) and
+    ``problem`` says what is wrong — it does not load, does not construct, or breaks the policy
+    protocol (SPEC §4.1)."""
+
+    def __init__(self, policy: str, problem: str) -> None:
+        self.policy = policy
+        self.problem = problem
+        super().__init__(f"policy {policy}: {problem}")
+
+
+class PolicyLoadError(PolicyError):
+    """A policy's import path does not resolve, or its class/factory raised when constructed."""
+
+
+class PolicyCheckError(PolicyError):
+    """A policy breaks the protocol, found by :func:`gelato_theory.control.check_policy`; ``kind``
+    names the check that failed (see :data:`gelato_theory.control.checker.CHECKS`)."""
+
+    def __init__(self, policy: str, problem: str, kind: str) -> None:
+        self.kind = kind
+        super().__init__(policy, f"[{kind}] {problem}")

@@ -23,9 +23,44 @@ def project(pytester):
 
 
 def test_example_project_passes(project):
-    result = project.runpytest_inprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=15)
-    result.stdout.fnmatch_lines(["*15 passed*"])
+    result = project.runpytest_inprocess("-v", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, outcomes
+    assert outcomes["passed"] >= 15
+    # the user's own controller (my_policy.py) is verified next to the built-in one
+    result.stdout.fnmatch_lines(
+        [
+            "*my_policy:MyDPP::theorem3_backlog*V=0.1* PASSED*",
+            "*test_my_policy_keeps_the_sample_path_guarantees PASSED*",
+        ]
+    )
+
+
+def _use_policies(project, policies: str) -> None:
+    path = project.path / "gelato_my_device.toml"
+    head = path.read_text().split("[pytest]")[0]
+    path.write_text(head + f"[pytest]\npolicies = {policies}\nseeds = 8\nhorizon = 800\n")
+
+
+def test_example_broken_user_policy_is_caught_with_the_claim_named(project):
+    _use_policies(project, '["my_policy:FastPathDPP"]')
+    result = project.runpytest_inprocess(
+        "-q", "-p", "no:cacheprovider", "-rf", "gelato_my_device.toml"
+    )
+    assert result.parseoutcomes().get("failed", 0) >= 2
+    result.stdout.fnmatch_lines(["*theorem3_backlog failed for my_policy:FastPathDPP*"])
+    result.stdout.no_fnmatch_line("*violation_identity failed*")
+
+
+def test_example_user_policy_that_does_not_load_fails_with_the_cause(project):
+    _use_policies(project, '["my_policy:NoSuchPolicy"]')
+    result = project.runpytest_inprocess(
+        "-q", "-p", "no:cacheprovider", "-rf", "gelato_my_device.toml"
+    )
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        ["*policy my_policy:NoSuchPolicy: module 'my_policy' has no attribute 'NoSuchPolicy'*"]
+    )
 
 
 def test_example_project_fails_when_a_guarantee_breaks(project, monkeypatch):

@@ -12,3 +12,17 @@ def test_paper_like_sample_path_guarantees(gelato_guarantees):
         seeds=4,
         horizon=500,
     )
+
+
+def test_my_policy_keeps_the_sample_path_guarantees(gelato_guarantees):
+    from my_policy import MyDPP
+
+    scenario = preset("default").replace(**{"control.V": (0.03, 0.3)})
+    report = gelato_guarantees(
+        scenario,
+        claims=["theorem3_backlog", "violation_identity"],
+        policies=[MyDPP],  # a class (or "my_policy:MyDPP", or an instance)
+        seeds=4,
+        horizon=500,
+    )
+    assert report.results[0].policy == "my-dpp"

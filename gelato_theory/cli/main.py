@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "plot": "plot",
     "compare": "compare",
     "suite": "suite",
+    "check-policy": "check_policy",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

@@ -49,7 +49,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         "--policy",
         action="append",
         default=None,
-        help=f"controller to simulate and judge; repeatable (default: {', '.join(DEFAULT_POLICIES)})",
+        help="controller to simulate and judge: a built-in name or a user policy as an import "
+        "path module:Name (class or factory taking (scenario, problem)); repeatable "
+        f"(default: {', '.join(DEFAULT_POLICIES)})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(
@@ -111,10 +113,16 @@ def render(report: VerificationReport) -> str:
         f"u* = {report.constants.u_star:.6g}, lambda* = {report.constants.lambda_star:.6g}, "
         f"B = {report.constants.B:.4g}",
         "",
+    ]
+    classes = [(r.policy, getattr(r, "policy_class", None)) for r in report.results]
+    lines += [f"policy {name}: assumed class {kind}" for name, kind in classes if kind]
+    if any(kind for _, kind in classes):
+        lines.append("")
+    lines.append(
         f"{'policy':<16}{'claim':<25}"
         + "".join(f"{'V=' + format(v, 'g'):>14}" for v in V)
-        + f"{'grid':>14}",
-    ]
+        + f"{'grid':>14}"
+    )
     for r in report.results:
         by = {}
         for v in r.verdicts:

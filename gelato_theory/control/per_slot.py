@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import cvxpy as cp
 import numpy as np
 
 from gelato_theory.errors import SolverError
@@ -87,6 +86,8 @@ class ConcaveSlot:
         self.K_max = K_max
         self.y_c, self.y_k, self.t_c, self.t_k = costs
         self.state = state
+        import cvxpy as cp  # heavy: only when a relaxation is built
+
         self.alpha = cp.Parameter(nonneg=True)
         self.beta = cp.Parameter()
         if not (0.0 < self.a < 1.0 and 0.0 < self.s):
@@ -123,7 +124,7 @@ class ConcaveSlot:
         alpha, beta = self._coefficients(Q, V, theta)
         self.alpha.value, self.beta.value = alpha, beta
         self.prob.solve(solver=CONIC_SOLVER)
-        if self.prob.status != cp.OPTIMAL:
+        if self.prob.status != "optimal":
             raise SolverError("per-slot relaxation", str(self.prob.status), CONIC_SOLVER)
         v = float(self.var.value)
         K = (

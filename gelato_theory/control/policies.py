@@ -17,50 +17,24 @@ simulator owns the loop and the queues.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from gelato_theory.control.envelope import EnvelopeTable
 from gelato_theory.control.per_slot import dpp_scores
+from gelato_theory.control.protocol import (
+    APPROXIMATE_DPP,
+    CAUSAL,
+    EXACT_DPP,
+    Decision,
+    Observation,
+    Policy,
+)
 from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import Problem
-from gelato_theory.executor.stopping import (
-    CumulativeAcceptance,
-    FixedThreshold,
-    QueueAware,
-    StopRule,
-)
+from gelato_theory.executor.stopping import CumulativeAcceptance, QueueAware, StopRule
 
-
-@dataclass(frozen=True, eq=False)
-class Observation:
-    """What a controller sees at the start of a round; arrays are (B,)."""
-
-    m: np.ndarray  # channel state index
-    Q: np.ndarray  # energy backlog, J
-    V: np.ndarray  # utility weight, J/token
-    tokens: np.ndarray  # tokens produced so far
-    seconds: np.ndarray  # time elapsed so far, s
-    uniform: np.ndarray  # a uniform draw in [0, 1) for randomized policies
-    t: int = 0  # round index (0-based)
-
-
-@dataclass(frozen=True, eq=False)
-class Decision:
-    """A round's budget K (B,), its stop rule, and the menu action index (B,) (-1 if off-menu)."""
-
-    K: np.ndarray
-    rule: StopRule
-    action: np.ndarray
-
-
-class Policy(Protocol):
-    """The controller interface."""
-
-    name: str
-
-    def decide(self, obs: Observation) -> Decision: ...
+__all__ = ["DPP", "AllOf", "Cumulative", "Decision", "Observation", "Oracle", "Policy", "Static"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +51,7 @@ class AllOf:
 
 
 def _menu_decision(problem: Problem, action: np.ndarray) -> Decision:
-    menu = problem.stats.menu
-    return Decision(K=menu.K[action], rule=FixedThreshold(menu.eta[action]), action=action)
+    return Decision.menu(problem, action)
 
 
 @dataclass(eq=False)
@@ -115,6 +88,18 @@ class DPP:
         """True when the inner rule makes this an approximate (C-additive) DPP, not exact (C = 0)."""
         return self.inner is not None
 
+    @property
+    def policy_class(self) -> str:
+        """exact-dpp over the whole menu with the problem's utility; else approximate-dpp (SPEC §4.1):
+        an inner rule, a restricted menu or a running theta each leave a measured C."""
+        whole_menu = self.allowed is None or bool(np.all(self.allowed))
+        own_theta = self.theta is None or (
+            not isinstance(self.theta, str) and float(self.theta) == self.problem.theta
+        )
+        if self.inner is None and whole_menu and own_theta:
+            return EXACT_DPP
+        return APPROXIMATE_DPP
+
     def decide(self, obs: Observation) -> Decision:
         if self._table is not None:
             action = self._table.choose(obs.m, obs.Q / obs.V)
@@ -138,6 +123,7 @@ class Static:
     problem: Problem
     action: int
     name: str = "static"
+    policy_class: str = CAUSAL
 
     def decide(self, obs: Observation) -> Decision:
         return _menu_decision(self.problem, np.full(obs.m.shape, self.action, dtype=int))
@@ -152,6 +138,7 @@ class Cumulative:
     h: float
     gamma: float = 0.2
     name: str = "specdec++"
+    policy_class: str = CAUSAL
 
     def decide(self, obs: Observation) -> Decision:
         B = obs.m.shape[0]
@@ -166,6 +153,7 @@ class Oracle:
     problem: Problem
     policy: np.ndarray
     name: str = "lp-oracle"
+    policy_class: str = CAUSAL
 
     def decide(self, obs: Observation) -> Decision:
         cdf = np.cumsum(self.policy[obs.m], axis=1)

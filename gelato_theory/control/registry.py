@@ -68,3 +68,23 @@ def policies(scenario: Scenario, problem: Problem) -> dict[str, Policy]:
     out["offload"] = Static(problem, 0, name="offload")
     out["lp-oracle"] = Oracle(problem, solve_lp(problem).policy)
     return out
+
+
+#: Built-ins left out of :func:`policies` (and so out of comparisons) because they are slow: built
+#: only when named.
+ON_REQUEST = ("gelato-cvxpy",)
+
+
+def builtin(
+    name: str,
+    scenario: Scenario,
+    problem: Problem,
+    known: dict[str, Policy] | None = None,
+) -> Policy | None:
+    """The built-in controller ``name`` (None if there is none); ``known``: :func:`policies`' result
+    if already built."""
+    if name == "gelato-cvxpy":
+        from gelato_theory.control.cvxpy_policy import CvxpyDPP
+
+        return CvxpyDPP(scenario, problem)
+    return (policies(scenario, problem) if known is None else known).get(name)

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gelato_theory.control.policies import Policy
+from gelato_theory.control.protocol import Driver, Policy
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.accumulators import summaries
 from gelato_theory.simulation.compiled import run_pairs, select_engine
+from gelato_theory.simulation.loop import BatchLoop
 from gelato_theory.simulation.step import Dynamics, QueueUpdate, lyapunov_update, realized_cost
 
 __all__ = ["QueueUpdate", "Simulation", "lyapunov_update", "realized_cost", "simulate"]
@@ -152,20 +153,19 @@ def _run(
     progress: bool,
 ) -> dict[str, np.ndarray]:
     """Advance one batch of (V index, seed) trajectories T rounds; the accumulators' arrays."""
-    v = V[[i for i, _ in pairs]]
-    noise = dynamics.noise(root, [s for _, s in pairs])
-    state = dynamics.reset(len(pairs))
+    loop = BatchLoop(dynamics, V[[i for i, _ in pairs]], [s for _, s in pairs], root)
+    driver = Driver(policy)
+    pstate = driver.init(loop.batch)
     accs = summaries(dynamics.problem.M, trace_every, T)
-    bufs = [a.start(state) for a in accs]
+    bufs = [a.start(loop.state) for a in accs]
     rounds = range(T)
     if progress:
         from tqdm import tqdm
 
         rounds = tqdm(rounds, desc=policy.name, unit="round", leave=False)
     for _ in rounds:
-        n = noise.next()
-        decision = policy.decide(dynamics.observe(state, n, v))
-        state, rec = dynamics.step(state, decision, n, v)
+        decision, pstate = driver.decide(loop.observe(), pstate)
+        rec = loop.advance(decision)
         for a, b in zip(accs, bufs, strict=True):
             a.add(b, rec)
     out: dict[str, np.ndarray] = {}

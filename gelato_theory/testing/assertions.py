@@ -1,13 +1,16 @@
 """Assertion helpers for users' test suites (SPEC §7): guarantees as plain ``assert`` calls.
 
 ``assert_guarantees(scenario)`` verifies a scenario and raises :class:`GuaranteeViolation` with a
-readable report of every failed (and, on request, inconclusive) claim.
+readable report of every failed (and, on request, inconclusive) claim. ``policies`` takes built-in
+names, import paths ``module:Name`` and policy objects, classes or factories (SPEC §4.1); a user
+policy passes the policy checker before it is simulated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gelato_theory.errors import FieldError
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.verification.claims import CLAIMS, Verdict
 from gelato_theory.verification.engine import DEFAULT_POLICIES, VerificationReport, verify
@@ -35,7 +38,7 @@ def assert_guarantees(
     scenario: Scenario,
     claims: Iterable[str] | None = None,
     *,
-    policies: Iterable[str] = DEFAULT_POLICIES,
+    policies: Iterable[object] = DEFAULT_POLICIES,
     seeds: int | None = None,
     horizon: int | None = None,
     allow_inconclusive: bool = True,
@@ -48,7 +51,7 @@ def assert_guarantees(
     wanted = set(CLAIMS if claims is None else claims)
     unknown = wanted - set(CLAIMS)
     if unknown:
-        raise ValueError(f"claims = {sorted(unknown)}: must be among {', '.join(CLAIMS)}")
+        raise FieldError("claims", sorted(unknown), f"must be among {', '.join(CLAIMS)}")
     report = verify(scenario, policy_names=tuple(policies), seeds=seeds, horizon=horizon)
     bad_status = {"fail"} if allow_inconclusive else {"fail", "inconclusive"}
     bad = [v for v in report.verdicts if v.claim in wanted and v.status in bad_status]
