@@ -242,3 +242,51 @@ def test_B_avg_any_bounds_every_controller_and_B_avg_the_menu() -> None:
     # per-second: a round's extreme outcomes are not all deterministic menu outcomes, so an
     # in-round rule can exceed the menu's second moments
     assert c.B_avg < c.B_avg_any * (1 - 1e-3)
+
+
+def _random_problem(rng):
+    """A random finite problem with two-point realized costs y = ybar +- delta, Slater slack."""
+    M, A = int(rng.integers(1, 5)), int(rng.integers(2, 6))
+    pi = rng.dirichlet(np.ones(M))
+    u = rng.uniform(0, 3, (M, A)).round(int(rng.integers(1, 4)))  # rounding makes ties
+    y = rng.uniform(-1, 1, (M, A)).round(2)
+    y[:, 0] = -rng.uniform(0.05, 0.5, M).round(2)
+    u[:, 0] = 0.0
+    delta = rng.uniform(0, 0.3, (M, A)) * (rng.random((M, A)) < 0.5)
+    delta[:, 0] = 0.0  # the cheapest action is deterministic (so coupled Theorem 3 is finite)
+    return Problem(
+        stats=None, kind="per_round", theta=0.0, pi=pi, u=u, y=y, y_lo=y - delta, y_hi=y + delta,
+        y2=y**2 + delta**2, t_min=1.0,
+    ), delta  # fmt: skip
+
+
+def _dpp_paths(problem, delta, V, T, S, Q0, rng):
+    from gelato_theory.exact.dual import argmax_low_cost
+
+    Q = np.full(S, Q0)
+    total, top = np.zeros(S), np.full(S, Q0)
+    cdf = np.cumsum(problem.pi)
+    for _ in range(T):
+        total += Q
+        m = np.minimum(np.searchsorted(cdf, rng.random(S), side="right"), problem.M - 1)
+        a = argmax_low_cost(problem.u[m] - (Q / V)[:, None] * problem.y[m], problem.y[m])
+        sign = np.where(rng.random(S) < 0.5, -1.0, 1.0)
+        Q = np.maximum(Q + problem.y[m, a] + sign * delta[m, a], 0.0)
+        top = np.maximum(top, Q)
+    return total / T, top
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_band_and_coupled_theorem3_on_random_problems(seed) -> None:
+    rng = np.random.default_rng(seed)
+    problem, delta = _random_problem(rng)
+    B_avg = float(problem.pi @ problem.y2.max(axis=1)) / 2
+    for V in (0.05, 0.5, 5.0):
+        for Q0 in (0.0, 3.0):
+            T, S = 400, 64
+            mean_Q, top = _dpp_paths(problem, delta, V, T, S, Q0, rng)
+            steps = cost_steps(problem)
+            assert top.max() <= coupled_backlog(problem, V, Q0) * (1 + 1e-9) + 1e-12
+            half = 4 * mean_Q.std(ddof=1) / np.sqrt(S) + 1e-12
+            assert mean_Q.mean() <= band_upper(steps, B_avg, V, T, Q0) + half
+            assert mean_Q.mean() >= band_lower(steps, B_avg, V, T, Q0) - half
