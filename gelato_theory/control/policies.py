@@ -109,11 +109,16 @@ class DPP:
             scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V, theta) + self._penalty
             action = argmax_low_cost(scores, self.problem.y[obs.m])
         d = _menu_decision(self.problem, action)
+        rule, act = d.rule, action
         if self.inner == "queue_aware":
             e_tx = self.problem.stats.e_tx[obs.m]
             rule = AllOf((d.rule, QueueAware(V=obs.V, Q=obs.Q, e_tx=e_tx, gamma=self.gamma)))
-            d = Decision(K=d.K, rule=rule, action=np.full_like(action, -1))
-        return d
+            act = np.full_like(action, -1)
+        # over the whole menu with the problem's utility, the lookup is the exact per-slot optimum
+        exact = self._table is not None and self.allowed is None and self.theta is None
+        return Decision(
+            K=d.K, rule=rule, action=act, optimum=(self.problem, action) if exact else None
+        )
 
 
 @dataclass(eq=False)

@@ -61,11 +61,14 @@ class Observation:
 @dataclass(frozen=True, eq=False)
 class Decision:
     """A round's budget K (B,) int, its in-round stop rule, and the menu action index (B,) int
-    (-1 where the decision is not a menu action, so no closed-form statistic applies)."""
+    (-1 where the decision is not a menu action, so no closed-form statistic applies).
+    ``optimum``: (problem, actions (B,)) when the policy looked up the exact per-slot DPP action of
+    that problem on the way (the simulator then reuses it for the empirical C), else None."""
 
     K: np.ndarray
     rule: StopRule
     action: np.ndarray
+    optimum: tuple[Problem, np.ndarray] | None = None
 
     @classmethod
     def menu(cls, problem: Problem, action: np.ndarray) -> Decision:

@@ -154,7 +154,11 @@ class Round:
         rule) the realized V u(t) - Q y(t), an unbiased estimate.
         """
         p, v, Q, m = self.dynamics.problem, self.V, self.Q, self.m
-        best_cell = m * p.A + self.dynamics.optimum.choose(m, Q / v)
+        opt = self.decision.optimum  # the policy's own lookup of the optimum, if it made one
+        best_a = (
+            opt[1] if opt is not None and opt[0] is p else self.dynamics.optimum.choose(m, Q / v)
+        )
+        best_cell = m * p.A + best_a
         best = v * p.u.ravel().take(best_cell) - Q * p.y.ravel().take(best_cell)
         on = self.on_menu
         if on.all():
