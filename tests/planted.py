@@ -115,8 +115,8 @@ def expected_energy_queue(monkeypatch) -> None:
         new, rec = original(self, state, decision, noise, V)
         a = np.maximum(decision.action, 0)
         expected = np.where(decision.action >= 0, self.problem.y[noise.m, a], rec.y)
-        Q_next = self.queue_update(state.Q, expected)
-        return replace(new, Q=Q_next), replace(rec, Q_next=Q_next)
+        after = replace(new, Q=self.queue_update(state.Q, expected))
+        return after, replace(rec, after=after)
 
     monkeypatch.setattr(step_module.Dynamics, "step", step)
     array_engine_only(monkeypatch)

@@ -51,9 +51,14 @@ def test_gap_vs_V_has_B_over_V_line(reports):
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert "(J/token)" in ax.get_xlabel() and "tokens/round" in ax.get_ylabel()
-    (bound,) = [ln for ln in ax.get_lines() if "B/V" in ln.get_label()]
+    (bound,) = [ln for ln in ax.get_lines() if ln.get_label() == "Theorem 1 bound B/V"]
     x, y = bound.get_data()
     assert y[0] == pytest.approx(report.constants.B / x[0])
+    (sharp,) = [ln for ln in ax.get_lines() if "B_avg/V" in ln.get_label()]
+    x, y = sharp.get_data()
+    assert y[0] == pytest.approx(report.constants.B_avg / x[0])
+    # the regret R of the exact controller beside the gap (error-bar containers carry the label)
+    assert any("regret R" in c.get_label() for c in ax.containers)
 
 
 def test_backlog_vs_V_has_both_theorems_and_V_lambda(reports):
@@ -62,6 +67,9 @@ def test_backlog_vs_V_has_both_theorems_and_V_lambda(reports):
     _check_axes(fig)
     labels = " | ".join(_labels(fig))
     assert "Theorem 2" in labels and "Theorem 3" in labels and "V·λ*" in labels
+    assert "coupled Theorem 3" in labels
+    (band,) = [c for c in fig.axes[0].collections if "band" in c.get_label()]
+    assert band.get_paths()  # the two-sided band on the mean backlog is drawn
     assert fig.axes[0].get_ylabel() == "backlog Q (J)"
 
 

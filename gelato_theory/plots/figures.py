@@ -4,8 +4,10 @@ Each function takes a :class:`~gelato_theory.verification.engine.VerificationRep
 matplotlib :class:`~matplotlib.figure.Figure`; nothing is written here (see :mod:`.save`). Error
 bars are two-sided Student-t confidence intervals across seeds at the report's confidence level.
 
-* :func:`gap_vs_V` — u* - u_bar against Theorem 1's B/V (log-log);
-* :func:`backlog_vs_V` — mean and max backlog against Theorems 2 and 3 and V lambda*;
+* :func:`gap_vs_V` — u* - u_bar and the regret R against Theorem 1's B/V and its sharp form
+  B_avg/V (log-log);
+* :func:`backlog_vs_V` — mean and max backlog against Theorems 2 and 3, the coupled Theorem 3, the
+  two-sided band (SPEC §5.1) and V lambda*;
 * :func:`tradeoff` — measured (energy/round, tokens/round) per V against the exact Pareto frontier;
 * :func:`queue_trajectories` — Q(t) for a few V with V lambda* and Theorem 3 as references;
 * :func:`per_second_throughput` — tokens/s per V against theta* and theta* - B / (V t_min).
@@ -23,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats as sps
 
 from gelato_theory.exact.bounds import bounds_at
 from gelato_theory.exact.dual import frontier
@@ -100,8 +103,14 @@ def gap_vs_V(report: VerificationReport) -> Figure:
     fig, (ax,) = new_figure()
     Vd = _V_dense(V)
     ax.plot(Vd, c.B / Vd + c.L0 / (Vd * T), label="Theorem 1 bound B/V", **BOUND)
-    if not math.isclose(c.B_tight, c.B, rel_tol=1e-6):
-        ax.plot(Vd, c.B_tight / Vd + c.L0 / (Vd * T), label="B_tight/V", color="0.4", ls=":")
+    ax.plot(
+        Vd,
+        c.B_avg / Vd + c.L0 / (Vd * T),
+        label="sharp Theorem 1: B_avg/V",
+        color="black",
+        lw=1.2,
+        ls=(0, (6, 2)),
+    )
     floor_all, hw_all = [], []
     n = len(report.results)
     below_drawn = neg_drawn = False
@@ -140,6 +149,25 @@ def gap_vs_V(report: VerificationReport) -> Figure:
                 fontsize=9,
             )
             neg_drawn = True
+        regret = np.array([d["regret"] for d in r.diagnostics])
+        if np.isfinite(regret).all():  # menu decisions: the regret R, low-variance, >= 0
+            sd = np.array([d["regret_sd"] for d in r.diagnostics])
+            S = r.simulation.mean_u.shape[1]
+            r_hw = sps.t.ppf((1 + level) / 2, S - 1) * sd / math.sqrt(S)
+            shown = regret > 0
+            ax.errorbar(
+                x[shown],
+                regret[shown],
+                yerr=r_hw[shown],
+                fmt="s",
+                mfc="none",
+                color=col,
+                ms=6,
+                capsize=3,
+                lw=1.0,
+                label=f"{r.policy}: regret R ± CI",
+            )
+            floor_all.extend(regret[shown])
     handles, labels = ax.get_legend_handles_labels()
     if below_drawn:
         handles.append(Line2D([], [], ls="", marker="v", mfc="none", mec="0.2", ms=8, mew=1.5))
@@ -165,7 +193,7 @@ def backlog_vs_V(report: VerificationReport) -> Figure:
     V = _V(report)
     T = report.bounds[0].T
     level = _level(report)
-    fig, (ax,) = new_figure(figsize=(7.0, 6.2))
+    fig, (ax,) = new_figure(figsize=(8.0, 6.4))
     Vd = _V_dense(V)
     dense = [bounds_at(c, v, T, report.problem) for v in Vd]
     thm2 = np.array([b.backlog_bound for b in dense])
@@ -178,6 +206,25 @@ def backlog_vs_V(report: VerificationReport) -> Figure:
         ax.plot(Vd, thm3, label="Theorem 3 bound on every Q(t)", color="black", lw=1.4, ls="-.")
     else:
         ax.plot([], [], " ", label="Theorem 3: not applicable here")
+    coupled = np.array([b.coupled_backlog_bound for b in dense])
+    if np.all(np.isfinite(coupled)):
+        ax.plot(Vd, coupled, label="coupled Theorem 3 on every Q(t)", color="0.35", lw=1.2, ls=":")
+    low = np.array([b.band_low for b in dense])
+    high = np.array([b.band_high for b in dense])
+    # the band's lower end is drawn down to the axis where it is <= 0 (no lower bound there)
+    measured = np.concatenate([r.simulation.mean_Q.mean(axis=1) for r in report.results])
+    positive = measured[measured > 0]
+    bottom = float(positive.min()) / 3 if positive.size else 1e-3
+    if np.any(np.isfinite(high)):
+        ax.fill_between(
+            Vd,
+            np.maximum(low, bottom),
+            np.where(np.isfinite(high), high, np.nan),
+            color="tab:green",
+            alpha=0.18,
+            lw=0,
+            label="two-sided band on mean backlog (exact DPP)",
+        )
     ax.plot(Vd, Vd * c.lambda_star, label=f"V·λ*  (λ* = {c.lambda_star:.3g} tokens/J)", **REFERENCE)
     n = len(report.results)
     for i, r in enumerate(report.results):
@@ -203,10 +250,11 @@ def backlog_vs_V(report: VerificationReport) -> Figure:
             mfc="none",
             ms=8,
             mew=1.5,
-            label=f"{r.policy}: max backlog (all seeds)",
+            label=f"{r.policy}: max backlog",
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(bottom=bottom)
     ax.set_xlabel(_V_label(report))
     ax.set_ylabel("backlog Q (J)")
     _title(ax, "Energy-queue backlog vs V", report)
