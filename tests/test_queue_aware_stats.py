@@ -140,3 +140,13 @@ def test_shortfall_is_the_per_slot_gap_of_the_rule(scen, problem) -> None:
     # that action's own gap to the best menu action
     best = problem.u.max(axis=1)
     np.testing.assert_allclose(gap[:, 0], best - problem.u[:, -1], atol=1e-12)
+
+
+def test_direct_sizes_reach_every_budget_in_one_convolution() -> None:
+    from gelato_theory.exact.queue_aware import direct_sizes
+
+    for J in (1, 5, 24, 32, 64):
+        for K in (0, 1, 2, 5, 8, 10, 16):
+            D = direct_sizes(J, K)
+            assert D >= 1 and 2 * D >= K
+    assert direct_sizes(24, 8) == 5  # C(28, 5) multisets enumerated, C(29, 6) would exceed the limit

@@ -8,9 +8,10 @@ e_tx) for lambda = Q/V (b = +inf when Q = 0; a type with beta_hat = 0 is never s
 
 With w-weighted i.i.d. types, S_i = P(first i sent) and A_i = P(first i sent and accepted) are
 sub-probability CDFs of a sum of i i.i.d. terms at b: exactly the multisets of i types with their
-multinomial weights (w_j, resp. w_j·beta_j, per type). Sizes up to D = ceil(K_max/2) are enumerated
-once per threshold; a larger size i is the convolution of sizes i - D and D, evaluated for a batch
-of b by sorted cumulative sums. Then, with y = y0 + y_c·c + y_k·k for the state,
+multinomial weights (w_j, resp. w_j·beta_j, per type). Sizes up to D >= ceil(K_max/2) are
+enumerated once per threshold; a larger size i is the convolution of sizes i - D and D, evaluated
+for a batch of b by sorted cumulative sums (D as large as a few hundred thousand multisets allow, so the
+convolutions are short). Then, with y = y0 + y_c·c + y_k·k for the state,
 
   E[c] = sum_{i=1..K} S_{i-1},  E[k] = sum_{i=1..K} S_i,  E[A] = sum_{i=1..K} A_i,  E[N] = 1 + E[A],
 
@@ -88,15 +89,27 @@ def _multisets(x: np.ndarray, w: np.ndarray, acc: np.ndarray, n: int) -> _Sums:
         mass = np.ones(pts.size)
         return _sorted(pts, mass, mass.copy())
     combos = np.array(list(itertools.combinations_with_replacement(range(J), n)), dtype=np.intp)
-    counts = np.zeros((combos.shape[0], J))
-    np.add.at(counts, (np.arange(combos.shape[0])[:, None], combos), 1.0)
-    log_mult = gammaln(n + 1.0) - gammaln(counts + 1.0).sum(axis=1)
+    # log of prod_j n_j!: the l-th member of a run of equal types contributes log(l)
+    run = np.ones(combos.shape[0])
+    log_fact = np.zeros(combos.shape[0])
+    for col in range(1, n):
+        run = np.where(combos[:, col] == combos[:, col - 1], run + 1.0, 1.0)
+        log_fact += np.log(run)
+    log_mult = gammaln(n + 1.0) - log_fact
     with np.errstate(divide="ignore"):
         log_w, log_acc = np.log(w), np.log(acc)
-    mass_w = np.exp(log_mult + counts @ log_w)
-    used = counts > 0
-    mass_acc = np.exp(log_mult + np.where(used, counts * log_acc[None, :], 0.0).sum(axis=1))
+    mass_w = np.exp(log_mult + log_w[combos].sum(axis=1))
+    mass_acc = np.exp(log_mult + log_acc[combos].sum(axis=1))
     return _sorted(x[combos].sum(axis=1), mass_w, mass_acc)
+
+
+def direct_sizes(J: int, K_max: int, limit: int = 400_000) -> int:
+    """D: multisets of up to D types are enumerated (at most ``limit`` per size, and D >= K_max/2
+    so that every size up to K_max is one convolution of two enumerated sizes)."""
+    D = max(1, math.ceil(K_max / 2))
+    while D < K_max and math.comb(J + D, D + 1) <= limit:
+        D += 1
+    return D
 
 
 def _sorted(x: np.ndarray, w: np.ndarray, acc: np.ndarray) -> _Sums:
@@ -167,7 +180,7 @@ def queue_aware_stats(
     if np.any(lam < 0):
         raise ValueError("lam = Q/V must be >= 0")
     K_max = int(menu.K.max(initial=0))
-    D = max(1, math.ceil(K_max / 2))
+    D = direct_sizes(int(np.count_nonzero(types.w > 0)), K_max)
     r = lam * st.e_tx[m]
     with np.errstate(divide="ignore"):
         b = np.where(r > 0, -np.log(r), np.inf)
