@@ -149,4 +149,5 @@ def test_direct_sizes_reach_every_budget_in_one_convolution() -> None:
         for K in (0, 1, 2, 5, 8, 10, 16):
             D = direct_sizes(J, K)
             assert D >= 1 and 2 * D >= K
-    assert direct_sizes(24, 8) == 5  # C(28, 5) multisets enumerated, C(29, 6) would exceed the limit
+    # C(28, 5) multisets of 5 of 24 types are enumerated; C(29, 6) would exceed the limit
+    assert direct_sizes(24, 8) == 5
