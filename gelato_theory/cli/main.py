@@ -20,6 +20,8 @@ SUBCOMMANDS = {
     "plot": "plot",
     "compare": "compare",
     "suite": "suite",
+    "sweep": "sweep",
+    "results": "results",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

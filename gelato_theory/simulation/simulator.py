@@ -102,17 +102,20 @@ def simulate(
     batch: int | None = None,
     queue_update: QueueUpdate = lyapunov_update,
     progress: bool = False,
+    seed_offset: int = 0,
 ) -> Simulation:
     """Run ``policy`` for every (V, seed) trajectory; see the module docstring.
 
     ``batch`` caps how many trajectories advance together (default: all); results do not depend on it.
+    ``seed_offset`` runs seed indices ``seed_offset .. seed_offset + seeds - 1``: a chunk of seeds
+    gives the numbers those seeds have in a run over all of them.
     """
     V = np.asarray(scenario.control.V if V is None else V, dtype=float)
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     root = scenario.verification.seed if root_seed is None else int(root_seed)
     ex = executor or Executor(scenario)
-    pairs = [(i, s) for i in range(V.size) for s in range(S)]
+    pairs = [(i, s) for i in range(V.size) for s in range(seed_offset, seed_offset + S)]
     size = batch or len(pairs)
     parts = [
         _run(
