@@ -79,6 +79,22 @@ class Simulation:
     def power_w(self) -> np.ndarray:
         return self.mean_E / self.mean_T
 
+    def to_pandas(self):
+        """One row per (V, seed) with every per-seed field (:mod:`gelato_theory.frames`)."""
+        from gelato_theory.frames import simulation_frame
+
+        return simulation_frame(self)
+
+    def __repr__(self) -> str:
+        from gelato_theory.frames import simulation_repr
+
+        return simulation_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        from gelato_theory.frames import simulation_markdown
+
+        return simulation_markdown(self)
+
 
 def realized_cost(scenario: Scenario, E: np.ndarray, T: np.ndarray) -> np.ndarray:
     """y(t) = E - E_bar (per_round) or E - P_bar T (per_second), J."""

@@ -85,6 +85,22 @@ class VerificationReport:
             f"{self.count('inconclusive')} inconclusive"
         )
 
+    def to_pandas(self):
+        """One row per verdict (:mod:`gelato_theory.frames`)."""
+        from gelato_theory.frames import report_frame
+
+        return report_frame(self)
+
+    def __repr__(self) -> str:
+        from gelato_theory.frames import report_repr
+
+        return report_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        from gelato_theory.frames import report_markdown
+
+        return report_markdown(self)
+
 
 def expected_claim_count(scenario: Scenario, n_policies: int) -> int:
     """Number of expectation claims of a run, for the Bonferroni correction."""
