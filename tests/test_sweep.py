@@ -293,7 +293,8 @@ def test_foreign_or_corrupted_store_is_an_error_and_left_alone(tmp_path, which, 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "r.sqlite"
-    spec = loads_spec(SPEC.replace("V = [0.01, 0.1]", "V = [0.1]"))
+    text = SPEC.replace("V = [0.01, 0.1]", "V = [0.1]").replace("seed_chunk = 2", "seed_chunk = 4")
+    spec = loads_spec(text + '"channel.distance_m" = [400, 600]\n')
     run_sweep(spec, path, workers=0)
     return path
 
@@ -301,8 +302,10 @@ def small_store(tmp_path_factory):
 def test_results_cli_formats(small_store, tmp_path, capsys):
     assert main(["results", str(small_store)]) == 0
     csv = capsys.readouterr().out
-    assert csv.splitlines()[0].startswith("objective.energy_budget_j,scenario,policy,V,seed,")
-    assert len(csv.splitlines()) == 1 + 2 * 2 * 4
+    assert csv.splitlines()[0].startswith(
+        "objective.energy_budget_j,channel.distance_m,scenario,policy,V,seed,"
+    )
+    assert len(csv.splitlines()) == 1 + 4 * 2 * 4
     assert main(["results", str(small_store), "--format", "json", "--kind", "verdicts"]) == 0
     rows = pd.read_json(io.StringIO(capsys.readouterr().out))
     assert set(rows.status) <= {"pass", "fail", "inconclusive"} and len(rows) > 0
@@ -341,3 +344,47 @@ def test_sweep_and_results_commands_do_not_import_dask_or_pandas_until_run():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sweep_figures_draw_bound_beside_measurement(small_store):
+    from gelato_theory.plots.sweep import bound_along_axis, claim_maps
+
+    verdicts = load_results(small_store, "verdicts")
+    fig = bound_along_axis(verdicts, "theorem1_utility", "objective.energy_budget_j")
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert any(lb.startswith("bound") for lb in labels)
+    assert "J/round" in ax.get_xlabel() and "tokens/round" in ax.get_ylabel()
+    rows = verdicts[
+        (verdicts.claim == "theorem1_utility")
+        & (verdicts.policy == "gelato")
+        & (verdicts["channel.distance_m"] == 400)
+    ].sort_values("objective.energy_budget_j")
+    bound = next(line for line in ax.get_lines() if line.get_label().startswith("bound"))
+    np.testing.assert_allclose(bound.get_ydata(), rows.bound)
+    maps = claim_maps(
+        verdicts, "theorem2_backlog", ("objective.energy_budget_j", "channel.distance_m")
+    )
+    left, right = maps.axes[0], maps.axes[2]
+    assert "J/round" in left.get_xlabel() and "m" in left.get_ylabel()
+    ratio = left.get_images()[0].get_array()
+    rows = verdicts[(verdicts.claim == "theorem2_backlog") & (verdicts.policy == "gelato")]
+    want = rows.sort_values(["channel.distance_m", "objective.energy_budget_j"])
+    np.testing.assert_allclose(np.asarray(ratio).ravel(), (want.measured / want.bound).to_numpy())
+    assert {t.get_text() for t in right.texts} <= {"pass", "fail", "inconclusive"}
+
+
+def test_plot_store_cli(small_store, tmp_path):
+    out = tmp_path / "figs"
+    args = ["plot", "--store", str(small_store), "--out", str(out), "--format", "png"]
+    assert main(args + ["--claim", "theorem1_utility"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "sweep_theorem1_utility_along_objective_energy_budget_j.png",
+        "sweep_theorem1_utility_maps.png",
+    ]
+    bad = tmp_path / "bad"
+    assert main(["plot", "--store", str(small_store), "--out", str(bad), "--claim", "nope"]) == 2
+    assert (
+        main(["plot", "--store", str(small_store), "--out", str(bad), "--axis", "device.e_c"]) == 2
+    )
+    assert not bad.exists()
