@@ -57,8 +57,12 @@ def measure(horizon: int, cluster1, cluster2, tmp: Path) -> dict:
     t_loop, _ = timed(lambda: [run_cell(c) for c in cells])
     stores = {name: tmp / f"{name}-{horizon}.sqlite" for name in ("inproc", "dask1", "dask2")}
     t_inproc, _ = timed(lambda: run_sweep(spec, stores["inproc"], workers=0))
-    t_d1, out1 = timed(lambda: run_sweep(spec, stores["dask1"], scheduler=cluster1.scheduler_address))
-    t_d2, out2 = timed(lambda: run_sweep(spec, stores["dask2"], scheduler=cluster2.scheduler_address))
+    t_d1, out1 = timed(
+        lambda: run_sweep(spec, stores["dask1"], scheduler=cluster1.scheduler_address)
+    )
+    t_d2, out2 = timed(
+        lambda: run_sweep(spec, stores["dask2"], scheduler=cluster2.scheduler_address)
+    )
     assert out1.complete and out2.complete
     for kind in ("seeds", "verdicts"):
         ref = load_results(stores["inproc"], kind)
