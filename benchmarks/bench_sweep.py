@@ -2,7 +2,7 @@
 worker processes against a plain in-process loop over the same cells.
 
 The sweep: the default preset over 2 energy budgets x 2 distances, policies gelato-exact and gelato,
-2 V values, 16 seeds in chunks of 8 (64 cells, each 8 trajectories x ``--horizon`` rounds).
+4 V values, 16 seeds in chunks of 8 (64 cells, each 8 trajectories x ``--horizon`` rounds).
 
 * **loop**: ``run_cell`` for every cell in this process, nothing stored (the work itself);
 * **in-process sweep**: ``run_sweep(workers=0)``: the same plus the store writes and the verdicts;
@@ -33,7 +33,7 @@ SPEC = """
 name = "bench"
 preset = "default"
 policies = ["gelato-exact", "gelato"]
-V = [0.01, 0.1]
+V = [0.003, 0.01, 0.03, 0.1]
 seeds = 16
 seed_chunk = 8
 horizon = {horizon}

@@ -89,7 +89,7 @@ class Store:
         p = Path(path)
         fresh = not p.exists() or (p.is_file() and p.stat().st_size == 0)
         if fresh and not create:
-            raise StoreError(p, "does not exist")
+            raise StoreError(p, "does not exist or is empty: no sweep has written to it")
         if p.exists() and not p.is_file():
             raise StoreError(p, "is not a file")
         try:
