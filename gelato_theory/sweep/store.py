@@ -92,6 +92,8 @@ class Store:
             raise StoreError(p, "does not exist or is empty: no sweep has written to it")
         if p.exists() and not p.is_file():
             raise StoreError(p, "is not a file")
+        if not p.parent.is_dir():
+            raise StoreError(p, f"its folder {p.parent} does not exist")
         try:
             conn = sqlite3.connect(p, timeout=30.0, isolation_level=None)
         except sqlite3.Error as exc:
