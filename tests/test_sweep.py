@@ -388,3 +388,17 @@ def test_plot_store_cli(small_store, tmp_path):
         main(["plot", "--store", str(small_store), "--out", str(bad), "--axis", "device.e_c"]) == 2
     )
     assert not bad.exists()
+
+
+def test_a_cell_written_meanwhile_by_another_sweep_is_not_written_twice(tmp_path):
+    the_plan = plan(loads_spec(SPEC))
+    cell = the_plan.cells[0]
+    result = sweep_cells.run_cell(cell)
+    with Store.open(tmp_path / "r.sqlite") as st:
+        run = st.begin_run("t", "", 1, 0)
+        st.put_scenarios(the_plan.scenarios)
+        assert st.put_cell(run, cell, result) is True
+        assert st.put_cell(run, cell, result) is False
+        assert st.runs()[0]["cells_computed"] == 1
+        n = st.conn.execute("SELECT count(*) FROM summaries").fetchone()[0]
+    assert n == len(result.values) * (cell.seed_stop - cell.seed_start)

@@ -99,8 +99,7 @@ def run_sweep(
                     if kind == "cell":
                         if error is None:
                             _check_version(result)
-                            st.put_cell(run, obj, result)
-                            out.computed += 1
+                            out.computed += st.put_cell(run, obj, result)
                             bar.update()
                         else:
                             out.failures.append(f"cell {_label(obj)}: {error}")

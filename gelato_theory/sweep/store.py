@@ -195,8 +195,9 @@ class Store:
         with self._tx() as c:
             c.executemany("INSERT OR IGNORE INTO scenarios VALUES (?, ?)", scenarios.items())
 
-    def put_cell(self, run: int, cell: Any, result: Any) -> None:
-        """One finished cell and its per-seed summaries, in one transaction."""
+    def put_cell(self, run: int, cell: Any, result: Any) -> bool:
+        """One finished cell and its per-seed summaries, in one transaction; False (and nothing
+        written) when another sweep on the same store wrote this cell meanwhile."""
         seeds = range(cell.seed_start, cell.seed_stop)
         rows = [
             (cell.key, name, s, _real(x))
@@ -204,8 +205,8 @@ class Store:
             for s, x in zip(seeds, arr.tolist(), strict=True)
         ]
         with self._tx() as c:
-            c.execute(
-                "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur = c.execute(
+                "INSERT OR IGNORE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cell.key,
                     run,
@@ -224,8 +225,11 @@ class Store:
                     time.time(),
                 ),
             )
+            if cur.rowcount == 0:
+                return False
             c.executemany("INSERT INTO summaries VALUES (?, ?, ?, ?)", rows)
             c.execute("UPDATE runs SET cells_computed = cells_computed + 1 WHERE id = ?", (run,))
+        return True
 
     def put_verdicts(self, run: int, group: Any, verdicts: Iterable[Any]) -> None:
         """One group's verdicts, in one transaction."""
@@ -246,8 +250,8 @@ class Store:
             for i, v in enumerate(verdicts)
         ]
         with self._tx() as c:
-            c.execute(
-                "INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur = c.execute(
+                "INSERT OR IGNORE INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     group.key,
                     run,
@@ -261,6 +265,8 @@ class Store:
                     __version__,
                 ),
             )
+            if cur.rowcount == 0:
+                return  # judged by another sweep on the same store meanwhile
             c.executemany("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # --- reading ---------------------------------------------------------------------------------
