@@ -402,3 +402,18 @@ def test_a_cell_written_meanwhile_by_another_sweep_is_not_written_twice(tmp_path
         assert st.runs()[0]["cells_computed"] == 1
         n = st.conn.execute("SELECT count(*) FROM summaries").fetchone()[0]
     assert n == len(result.values) * (cell.seed_stop - cell.seed_start)
+
+
+def test_verdicts_do_not_depend_on_what_ran_before_in_the_process(tmp_path):
+    """Models are cached per process by cell content (no V grid): a run over another grid first
+    must not change the Bonferroni level of the verdicts."""
+    spec = loads_spec(SPEC)
+    sweep_cells._MODELS.clear()
+    run_sweep(spec, tmp_path / "a.sqlite", workers=0)
+    sweep_cells._MODELS.clear()
+    run_sweep(
+        loads_spec(SPEC.replace("V = [0.01, 0.1]", "V = [0.1]")), tmp_path / "x.sqlite", workers=0
+    )
+    run_sweep(spec, tmp_path / "b.sqlite", workers=0)
+    a, b = (load_results(tmp_path / n, "verdicts") for n in ("a.sqlite", "b.sqlite"))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)

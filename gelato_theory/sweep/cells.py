@@ -220,7 +220,9 @@ _MODEL_CACHE = 8  # prepared models kept per process
 
 
 def _model(scenario: Scenario) -> tuple:
-    """(prepared, problem, constants, policy registry) of a scenario, cached per process."""
+    """(prepared, problem, constants, policy registry) of a scenario, cached per process under the
+    content key of its cells: a cached model may carry another scenario's V grid, seeds, horizon
+    and confidence, which no caller may read from it."""
     key = digest(scenario_content(scenario))
     if key not in _MODELS:
         prepared = prepare(scenario)
@@ -289,8 +291,9 @@ def join_simulation(
 
 def judge_group(group: Group, sim: Simulation) -> list[Verdict]:
     """The verdicts of one group, as :func:`~gelato_theory.verification.engine.verify` gives them."""
-    prepared, problem, c, registry = _model(group.scenario)
-    scenario = prepared.model
+    _, problem, c, registry = _model(group.scenario)
+    # the level from the group's own scenario: the cached model may carry another V grid
+    scenario = group.scenario
     bounds = [bounds_at(c, V, group.horizon, problem) for V in group.V]
     level = 1 - (1 - scenario.verification.confidence) / expected_claim_count(
         scenario, len(group.policies)
