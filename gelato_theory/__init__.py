@@ -35,6 +35,9 @@ _LAZY = {
     "verify": "gelato_theory.verification.engine",
     "VerificationReport": "gelato_theory.verification.engine",
     "compare": "gelato_theory.verification.compare",
+    "load_spec": "gelato_theory.sweep.spec",
+    "run_sweep": "gelato_theory.sweep.run",
+    "load_results": "gelato_theory.sweep.frames",
     "run_all_obligations": "gelato_theory.symbolic.registry",
 }
 

@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "compare": "compare",
     "suite": "suite",
     "check-policy": "check_policy",
+    "sweep": "sweep",
+    "results": "results",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gelato_theory.cli import plot_store
 from gelato_theory.cli.common import add_scenario_args
 from gelato_theory.cli.verify import add_run_args, run_verification
 from gelato_theory.plots import figures
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=",".join(DEFAULT_FORMATS),
         help="comma-separated formats among png, svg, pdf (default: png,svg)",
     )
+    plot_store.add_store_args(p)
     p.set_defaults(func=run)
 
 
@@ -51,6 +53,8 @@ def per_second_report(report: VerificationReport, progress: bool = False) -> Ver
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.store is not None:
+        return plot_store.run(args)
     formats = parse_formats(args.format)
     report = run_verification(args)
     progress = not args.no_progress and sys.stderr.isatty()

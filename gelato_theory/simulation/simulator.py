@@ -82,6 +82,22 @@ class Simulation:
     def power_w(self) -> np.ndarray:
         return self.mean_E / self.mean_T
 
+    def to_pandas(self):
+        """One row per (V, seed) with every per-seed field (:mod:`gelato_theory.frames`)."""
+        from gelato_theory.frames import simulation_frame
+
+        return simulation_frame(self)
+
+    def __repr__(self) -> str:
+        from gelato_theory.frames import simulation_repr
+
+        return simulation_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        from gelato_theory.frames import simulation_markdown
+
+        return simulation_markdown(self)
+
 
 def simulate(
     scenario: Scenario,
@@ -98,19 +114,22 @@ def simulate(
     queue_update: QueueUpdate = lyapunov_update,
     progress: bool = False,
     engine: str | None = None,
+    seed_offset: int = 0,
 ) -> Simulation:
     """Run ``policy`` for every (V, seed) trajectory; see the module docstring.
 
     ``batch`` caps how many trajectories advance together (default: all); results do not depend on it.
     ``engine``: "numpy", "compiled" (:mod:`gelato_theory.simulation.compiled`, same numbers) or
     "auto" (compiled when it supports the run); None: the process default (``auto``).
+    ``seed_offset`` runs seed indices ``seed_offset .. seed_offset + seeds - 1``: a chunk of seeds
+    gives the numbers those seeds have in a run over all of them.
     """
     V = np.asarray(scenario.control.V if V is None else V, dtype=float)
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     root = scenario.verification.seed if root_seed is None else int(root_seed)
     dynamics = Dynamics(scenario, problem, executor or Executor(scenario), queue_update)
-    pairs = [(i, s) for i in range(V.size) for s in range(S)]
+    pairs = [(i, s) for i in range(V.size) for s in range(seed_offset, seed_offset + S)]
     size = batch or len(pairs)
     eng = select_engine(engine, policy, dynamics.executor, queue_update)
     if eng == "compiled":

@@ -117,6 +117,20 @@ class ComparisonResult:
         d.update(asdict(self))
         return d
 
+    def to_pandas(self):
+        """One row per policy, intervals as mean/low/high columns (:mod:`gelato_theory.frames`)."""
+        from gelato_theory.frames import comparison_frame
+
+        return comparison_frame(self)
+
+    def __repr__(self) -> str:
+        from gelato_theory.frames import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        return to_markdown(self)
+
 
 def _relative_excess(scenario: Scenario, sim: Simulation, i: int) -> np.ndarray:
     """mean y / budget per round, per seed."""

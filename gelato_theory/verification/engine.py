@@ -97,6 +97,22 @@ class VerificationReport:
             f"{self.count('inconclusive')} inconclusive"
         )
 
+    def to_pandas(self):
+        """One row per verdict (:mod:`gelato_theory.frames`)."""
+        from gelato_theory.frames import report_frame
+
+        return report_frame(self)
+
+    def __repr__(self) -> str:
+        from gelato_theory.frames import report_repr
+
+        return report_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        from gelato_theory.frames import report_markdown
+
+        return report_markdown(self)
+
 
 def policy_class(policy: Policy) -> str:
     """exact-dpp (the theorems hold as stated), approximate-dpp (C-additive) or causal."""
