@@ -32,8 +32,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from gelato_theory.control.policies import DPP, Observation
+from gelato_theory.control.protocol import policy_class
 from gelato_theory.executor.rounds import Executor
-from gelato_theory.verification.engine import policy_class
 
 
 @dataclass(eq=False)

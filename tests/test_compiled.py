@@ -67,7 +67,7 @@ def _scenario_files() -> list:
 def test_every_builtin_policy_is_bit_identical_on_every_preset(scenario) -> None:
     problem, _ = constants(scenario)
     ran = 0
-    for name, pol in policies(scenario, problem).items():
+    for pol in policies(scenario, problem).values():
         if compiled_reason(pol, _executor(scenario)) is not None:
             assert simulate(scenario, problem, pol, V=V, seeds=1, horizon=3).engine == "numpy"
             continue
@@ -97,7 +97,7 @@ def _executor(scenario):
 def test_drawn_scenarios_are_bit_identical(scenario, Q0) -> None:
     scenario = scenario.replace(**{"control.Q0": Q0})
     problem, _ = constants(scenario)
-    for name, pol in policies(scenario, problem).items():
+    for pol in policies(scenario, problem).values():
         if compiled_reason(pol, _executor(scenario)) is None:
             assert_same(*both(scenario, problem, pol, V=V, seeds=2, horizon=60, trace_every=7))
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gelato_theory.control.envelope import EnvelopeTable
-from gelato_theory.control.per_slot import solve_per_slot
+from gelato_theory.control.per_slot import dpp_scores, solve_per_slot
 from gelato_theory.exact.problem import build_problem
 from gelato_theory.testing import scenarios
 
@@ -21,7 +21,14 @@ def test_envelope_lookup_equals_the_menu_scan(scenario, seed):
     V = 10 ** rng.uniform(-3, 2, B)
     Q = V * 10 ** rng.uniform(-2, 3, B) * rng.integers(0, 2, B)  # half of them with Q = 0
     table = EnvelopeTable.build(problem.u, problem.y)
-    np.testing.assert_array_equal(table.choose(m, Q / V), solve_per_slot(problem, m, Q, V))
+    got, want = table.choose(m, Q / V), solve_per_slot(problem, m, Q, V)
+    # the scan's ties are absolute (rtol (1 + |best|)), the envelope's exact in lambda: they may
+    # part only where the two actions' scores are within the scan's tie tolerance
+    scores = dpp_scores(problem, m, Q, V)
+    rows = np.arange(B)
+    best = scores[rows, want]
+    tie = np.abs(scores[rows, got] - best) <= 1e-12 * (1.0 + np.abs(best))
+    assert (tie | (got == want)).all(), np.flatnonzero(~tie & (got != want))
 
 
 @given(scenarios())

@@ -28,12 +28,8 @@ def test_example_project_passes(project):
     assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, outcomes
     assert outcomes["passed"] >= 15
     # the user's own controller (my_policy.py) is verified next to the built-in one
-    result.stdout.fnmatch_lines(
-        [
-            "*my_policy:MyDPP::theorem3_backlog*V=0.1* PASSED*",
-            "*test_my_policy_keeps_the_sample_path_guarantees PASSED*",
-        ]
-    )
+    result.stdout.fnmatch_lines(["*my_policy:MyDPP::theorem3_backlog*V=0.1* PASSED*"])
+    result.stdout.fnmatch_lines(["*test_my_policy_keeps_the_sample_path_guarantees PASSED*"])
 
 
 def _use_policies(project, policies: str) -> None:

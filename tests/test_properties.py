@@ -13,18 +13,28 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings, target
+from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
-from planted import QueueBlind, break_acceptance, wrong_sign
+from planted import (
+    MisScaled,
+    OverReporting,
+    Overshoot,
+    QueueBlind,
+    break_acceptance,
+    expected_energy_queue,
+    wrong_sign,
+)
 
 from gelato_theory.control.policies import DPP
-from gelato_theory.exact.bounds import constants
+from gelato_theory.exact.bounds import bounds_at, constants
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.executor.stopping import FixedThreshold
 from gelato_theory.simulation.simulator import lyapunov_update, simulate
 from gelato_theory.testing import V_grids, scenarios
+from gelato_theory.testing.strategies import exit_on_path
 from gelato_theory.verification.engine import verify
 from gelato_theory.verification.pathwise import (
+    coupled_backlog_breaches,
     deterministic_backlog_breaches,
     violation_identity_breaches,
 )
@@ -36,10 +46,13 @@ HUNT = settings(max_examples=40, report_multiple_bugs=False)
 
 def pathwise_property(scenario, make_policy=DPP, queue_update=lyapunov_update):
     problem, c = constants(scenario)
+    event(f"exit on the controller's path: {exit_on_path(scenario)}")
     sim = simulate(
         scenario, problem, make_policy(problem), seeds=2, horizon=250, queue_update=queue_update
     )
+    bounds = [bounds_at(c, V, sim.horizon, problem) for V in sim.V]
     assert (deterministic_backlog_breaches(sim, c) == 0).all(), "Theorem 3 breached"
+    assert (coupled_backlog_breaches(sim, bounds) == 0).all(), "coupled Theorem 3 breached"
     assert (violation_identity_breaches(sim, c) == 0).all(), "violation identity breached"
 
 
@@ -125,3 +138,71 @@ def test_planted_acceptance_bug_is_found(monkeypatch):
         closed_form_property(scenario, data)
 
     assert "executor N differs from the closed form" in _expect_found(prop)
+
+
+def test_planted_mis_scaled_V_is_found():
+    @HUNT
+    @given(scenarios(V=V_grids(), tokens="synthetic"))
+    def prop(scenario):
+        pathwise_property(scenario, make_policy=lambda p: MisScaled(DPP(p), factor=1.5))
+
+    assert "Theorem 3 breached" in _expect_found(prop)  # Theorem 3 or its coupled form
+
+
+def test_planted_overshoot_is_found():
+    @HUNT
+    @given(scenarios(V=V_grids(), tokens="synthetic"))
+    def prop(scenario):
+        pathwise_property(scenario, make_policy=lambda p: Overshoot(DPP(p), start=100, width=8))
+
+    assert "Theorem 3 breached" in _expect_found(prop)
+
+
+def test_planted_expected_energy_queue_is_found(monkeypatch):
+    expected_energy_queue(monkeypatch)
+
+    @HUNT
+    @given(scenarios(V=V_grids(), tokens="synthetic"))
+    def prop(scenario):
+        pathwise_property(scenario)
+
+    assert "violation identity breached" in _expect_found(prop)
+
+
+def test_planted_token_over_reporting_is_found():
+    @settings(max_examples=25, report_multiple_bugs=False, deadline=None)
+    @given(scenarios(V=V_grids(max_size=2, large=False), tokens="synthetic"))
+    def prop(scenario):
+        report = verify(
+            scenario,
+            policy_names=("gelato-exact",),
+            seeds=8,
+            horizon=400,
+            executor=OverReporting(scenario, 0.05),
+        )
+        failed = {v.claim for v in report.failures()}
+        assert not failed & {"lagrangian_converse", "closed_form_consistency"}, (
+            "tokens over-reported"
+        )
+
+    assert "tokens over-reported" in _expect_found(prop)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(scenarios(tokens="synthetic"))
+def test_strategies_put_an_exit_on_the_path_often(scenario):
+    """Drawn scenarios are biased toward the early exit; the share is checked below."""
+    on_path = exit_on_path(scenario)
+    event(f"exit on the controller's path: {on_path}")
+    target(float(on_path), label="exit on the controller's path")
+    _EXIT_DRAWS.append(on_path)
+
+
+_EXIT_DRAWS: list[bool] = []
+
+
+def test_at_least_a_third_of_drawn_scenarios_exit():
+    _EXIT_DRAWS.clear()
+    test_strategies_put_an_exit_on_the_path_often()
+    share = sum(_EXIT_DRAWS) / len(_EXIT_DRAWS)
+    assert share >= 1 / 3, f"{share:.2f} of {len(_EXIT_DRAWS)} drawn scenarios exit"

@@ -79,6 +79,7 @@ INTERVALS = {
     "rate_throughput": 1,
     "backlog_band": 2,
     "closed_form_consistency": 2,
+    "empirical_C": 2,
     "theorem3_backlog": 0,
     "coupled_theorem3": 0,
     "violation_identity": 0,

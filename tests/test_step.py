@@ -114,3 +114,15 @@ def test_new_summaries_do_not_depend_on_the_batch(default):
     part = simulate(s, problem, pol, seeds=3, horizon=150, batch=4)
     for f in ("state_counts", "mean_u_model", "mean_y_model", "max_identity_excess"):
         np.testing.assert_array_equal(getattr(full, f), getattr(part, f))
+
+
+def test_a_wrapper_that_alters_the_observation_gets_its_own_optimum(default):
+    """The policy's lookup of the per-slot optimum is reused for C only at the round's own (m, Q/V):
+    a DPP told Q = 0 is no longer the optimum, and its C shows it."""
+    from planted import QueueBlind
+
+    s, problem, pols = default
+    exact = simulate(s, problem, pols["gelato-exact"], V=[0.01], seeds=2, horizon=300)
+    blind = simulate(s, problem, QueueBlind(pols["gelato-exact"]), V=[0.01], seeds=2, horizon=300)
+    assert (exact.shortfall_max == 0).all()
+    assert (blind.shortfall_mean > 0).all()

@@ -101,8 +101,9 @@ class DPP:
         return APPROXIMATE_DPP
 
     def decide(self, obs: Observation) -> Decision:
+        lam = obs.Q / obs.V
         if self._table is not None:
-            action = self._table.choose(obs.m, obs.Q / obs.V)
+            action = self._table.choose(obs.m, lam)
         else:  # running ratio: theta differs per trajectory, scan the menu
             with np.errstate(divide="ignore", invalid="ignore"):
                 theta = np.where(obs.seconds > 0, obs.tokens / obs.seconds, 0.0)
@@ -115,10 +116,10 @@ class DPP:
             rule = AllOf((d.rule, QueueAware(V=obs.V, Q=obs.Q, e_tx=e_tx, gamma=self.gamma)))
             act = np.full_like(action, -1)
         # over the whole menu with the problem's utility, the lookup is the exact per-slot optimum
+        # at the (m, lambda) it was made for
         exact = self._table is not None and self.allowed is None and self.theta is None
-        return Decision(
-            K=d.K, rule=rule, action=act, optimum=(self.problem, action) if exact else None
-        )
+        optimum = (self.problem, obs.m, lam, action) if exact else None
+        return Decision(K=d.K, rule=rule, action=act, optimum=optimum)
 
 
 @dataclass(eq=False)

@@ -62,13 +62,15 @@ class Observation:
 class Decision:
     """A round's budget K (B,) int, its in-round stop rule, and the menu action index (B,) int
     (-1 where the decision is not a menu action, so no closed-form statistic applies).
-    ``optimum``: (problem, actions (B,)) when the policy looked up the exact per-slot DPP action of
-    that problem on the way (the simulator then reuses it for the empirical C), else None."""
+    ``optimum``: (problem, m, lambda, actions), each array (B,), when the policy looked up the exact
+    per-slot DPP action of that problem at channel states m and lambda = Q / V on the way; the
+    simulator reuses it for the empirical C only when m and lambda are the round's own (a wrapper
+    that alters the observation gets a fresh lookup). Else None."""
 
     K: np.ndarray
     rule: StopRule
     action: np.ndarray
-    optimum: tuple[Problem, np.ndarray] | None = None
+    optimum: tuple[Problem, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def menu(cls, problem: Problem, action: np.ndarray) -> Decision:

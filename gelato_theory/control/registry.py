@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from gelato_theory.control.policies import DPP, Cumulative, Oracle, Policy, Static
-from gelato_theory.exact.optimum import solve_lp
 from gelato_theory.exact.problem import Problem
 from gelato_theory.scenario.model import Scenario
 
@@ -66,6 +65,8 @@ def policies(scenario: Scenario, problem: Problem) -> dict[str, Policy]:
         out["specdec++"] = Cumulative(problem, K=K_max, h=SPECDEC_H, gamma=gamma)
     out["static-best"] = Static(problem, best_static_action(problem), name="static-best")
     out["offload"] = Static(problem, 0, name="offload")
+    from gelato_theory.exact.optimum import solve_lp  # cvxpy: only when policies are built
+
     out["lp-oracle"] = Oracle(problem, solve_lp(problem).policy)
     return out
 

@@ -194,6 +194,7 @@ def queue_aware_stats(
     K = menu.K[action]
     i = np.arange(K_max + 1)
     S = np.where(i[None, :] <= K[:, None], S, 0.0)
+    S[:, 0] = 1.0  # position 1 is always computed: the rule sees its entropy before refusing it
     A = np.where(i[None, :] <= K[:, None], A, 0.0)
     Ec = np.where(i[None, :-1] < K[:, None], S[:, :-1], 0.0).sum(axis=1)  # position i+1 reached
     Ek = S[:, 1:].sum(axis=1)

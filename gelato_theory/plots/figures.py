@@ -100,7 +100,7 @@ def gap_vs_V(report: VerificationReport) -> Figure:
     V = _V(report)
     T = int(report.settings.get("horizon", report.bounds[0].T))
     level = _level(report)
-    fig, (ax,) = new_figure()
+    fig, (ax,) = new_figure(figsize=(8.0, 6.4))
     Vd = _V_dense(V)
     ax.plot(Vd, c.B / Vd + c.L0 / (Vd * T), label="Theorem 1 bound B/V", **BOUND)
     ax.plot(
@@ -182,7 +182,7 @@ def gap_vs_V(report: VerificationReport) -> Figure:
     ax.set_xlabel(_V_label(report))
     ax.set_ylabel(f"gap u* − ū ({_utility_unit(report)})")
     _title(ax, f"Utility gap vs V (u* = {c.u_star:.4g})", report)
-    ax.legend(handles, labels, loc="lower left")
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
     return fig
 
 

@@ -102,21 +102,39 @@ class Final:
 @dataclass(frozen=True)
 class StateCounts:
     """``state_counts`` (B, M) int64: rounds spent in each channel state m, so that
-    sum_t phi(m_t) = state_counts @ phi for any per-state vector phi."""
+    sum_t phi(m_t) = state_counts @ phi for any per-state vector phi. The states of up to ``window``
+    rounds are kept and counted together (one bincount per window)."""
 
     M: int
     name: str = "state_counts"
+    window: int = 64
 
-    def start(self, state: BatchState) -> tuple[np.ndarray, np.ndarray]:
+    def start(self, state: BatchState) -> list:
         B = state.Q.shape[0]
-        return np.zeros((B, self.M), dtype=np.int64), np.arange(B) * self.M
+        cells = np.arange(B) * self.M  # flat index of (b, 0)
+        return [
+            np.zeros(B * self.M, dtype=np.int64),
+            cells,
+            np.empty((self.window, B), np.int64),
+            0,
+        ]
 
-    def add(self, buf: tuple[np.ndarray, np.ndarray], r: Round) -> None:
-        counts, row_start = buf
-        counts.ravel()[row_start + r.m] += 1  # one cell per row: no repeated index
+    def add(self, buf: list, r: Round) -> None:
+        recent, n = buf[2], buf[3]
+        recent[n] = r.m
+        buf[3] = n + 1
+        if n + 1 == self.window:
+            self._flush(buf)
 
-    def finish(self, buf: tuple[np.ndarray, np.ndarray], T: int) -> dict[str, np.ndarray]:
-        return {self.name: buf[0]}
+    def _flush(self, buf: list) -> None:
+        counts, cells, recent, n = buf
+        if n:
+            counts += np.bincount((recent[:n] + cells).ravel(), minlength=counts.size)
+            buf[3] = 0
+
+    def finish(self, buf: list, T: int) -> dict[str, np.ndarray]:
+        self._flush(buf)
+        return {self.name: buf[0].reshape(-1, self.M)}
 
 
 @dataclass(frozen=True)

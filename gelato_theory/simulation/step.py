@@ -115,6 +115,12 @@ class Round:
         return self.decision.action >= 0
 
     @cached_property
+    def menu_share(self) -> str:
+        """ "all", "none" or "some": how many decisions of the round are menu actions."""
+        on = self.on_menu
+        return "all" if on.all() else ("some" if on.any() else "none")
+
+    @cached_property
     def menu_cell(self) -> np.ndarray:
         """Flat index m * A + a of the (state, action) cell (a = 0 for off-menu decisions)."""
         return self.m * self.dynamics.problem.A + np.maximum(self.decision.action, 0)
@@ -129,12 +135,12 @@ class Round:
 
     def masked(self, values: np.ndarray) -> np.ndarray:
         """``values`` where the decision is a menu action, NaN elsewhere."""
-        on = self.on_menu
-        if on.all():
+        share = self.menu_share
+        if share == "all":
             return values
-        if not on.any():
+        if share == "none":
             return self.nan
-        return np.where(on, values, np.nan)
+        return np.where(self.on_menu, values, np.nan)
 
     @cached_property
     def u_cell(self) -> np.ndarray:
@@ -154,22 +160,29 @@ class Round:
         rule) the realized V u(t) - Q y(t), an unbiased estimate.
         """
         p, v, Q, m = self.dynamics.problem, self.V, self.Q, self.m
+        lam = Q / v
         opt = self.decision.optimum  # the policy's own lookup of the optimum, if it made one
-        best_a = (
-            opt[1] if opt is not None and opt[0] is p else self.dynamics.optimum.choose(m, Q / v)
-        )
+        if (
+            opt is not None
+            and opt[0] is p
+            and np.array_equal(opt[1], m)
+            and np.array_equal(opt[2], lam)
+        ):
+            best_a = opt[3]
+        else:
+            best_a = self.dynamics.optimum.choose(m, lam)
         best_cell = m * p.A + best_a
         best = v * p.u.ravel().take(best_cell) - Q * p.y.ravel().take(best_cell)
-        on = self.on_menu
-        if on.all():
+        share = self.menu_share
+        if share == "all":
             chosen = v * self.u_cell - Q * self.y_cell
         else:
             out = self.outcome
             realized = v * (out.N - p.theta * out.T) - Q * self.y
             chosen = (
                 realized
-                if not on.any()
-                else np.where(on, v * self.u_cell - Q * self.y_cell, realized)
+                if share == "none"
+                else np.where(self.on_menu, v * self.u_cell - Q * self.y_cell, realized)
             )
         return best - chosen
 

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gelato_theory.control.protocol import APPROXIMATE_DPP, CAUSAL, EXACT_DPP
 from gelato_theory.exact.bounds import Constants, VBounds
 from gelato_theory.exact.converse import phi
 from gelato_theory.exact.problem import Problem
 from gelato_theory.simulation.simulator import Simulation
 from gelato_theory.verification import pathwise, stats
 
-EXACT, APPROXIMATE, CAUSAL = "exact-dpp", "approximate-dpp", "causal"
-POLICY_CLASSES = (EXACT, APPROXIMATE, CAUSAL)
+EXACT, APPROXIMATE = EXACT_DPP, APPROXIMATE_DPP
 
 #: Claim names, in report order, with what each states (B_avg, phi, band: SPEC §5.1).
 CLAIMS = {
@@ -44,6 +44,8 @@ CLAIMS = {
     "closed_form_consistency": "E[N(t) - N_bar(m, a)] = 0 and E[E(t) - E_bar(m, a)] = 0",
     "lagrangian_converse": "E[G] >= 0, G = (1/T) sum [phi_m(t)(lambda*) - u(t) + lambda* y(t)] "
     "(any causal policy: E[u_T] - lambda* E[y_T] <= u*)",
+    "empirical_C": "the measured C (mean of V u - Q y below the per-slot optimum) equals the exact "
+    "C of the queue-aware inner rule, averaged over the backlogs the run visits",
     "rate_throughput": "(1/T) sum (N - theta* T) >= -(B_avg + C + E[L(0)]/T)/V on sums "
     "(so sum N / sum T >= theta* - (B_avg + C + E[L(0)]/T)/(V mean T))",
     "utility_scaling": "V (u* - u_bar) <= B_avg + C + E[L(0)]/T at every V; regret R fitted "
@@ -62,6 +64,7 @@ APPLIES = {
     "violation_identity": (EXACT, APPROXIMATE, CAUSAL),
     "closed_form_consistency": (EXACT, APPROXIMATE, CAUSAL),
     "lagrangian_converse": (EXACT, APPROXIMATE, CAUSAL),
+    "empirical_C": (APPROXIMATE,),
     "rate_throughput": (EXACT, APPROXIMATE),
     "utility_scaling": (EXACT, APPROXIMATE),
     "backlog_scaling": (EXACT, APPROXIMATE),
@@ -106,6 +109,7 @@ class Context:
     bounds: list[VBounds]
     policy_class: str
     C_hat: np.ndarray  # (n_V,) the checked C of an approximate DPP (0 for exact DPP)
+    exact_C: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     @property
     def T(self) -> int:
@@ -288,7 +292,53 @@ def per_V_checks(ctx: Context) -> list[Check]:
             )
         if c.theta_star is not None and ctx.applies("rate_throughput"):
             out.append(_rate(ctx, i, b))
+        if ctx.exact_C is not None and ctx.applies("empirical_C") and sim.trace_Q is not None:
+            out.append(_c_check(ctx, i))
     return out
+
+
+#: (path, round) pairs of the Q trace at which the exact C is evaluated, per V
+C_SAMPLES = 48
+
+
+def _c_check(ctx: Context, i: int) -> Check:
+    """The simulator's C (realized V u - Q y below the per-slot optimum, mean per path) against the
+    exact C of the documented inner rule, sum_m pi_m C_m(Q), at C_SAMPLES (path, round) backlogs of
+    the trace (rounds < T, every path, evenly spread): a Welch interval on the difference of means,
+    two-sided (two intervals). A rule that does not do what the scenario documents (e.g. a
+    mis-weighted acceptance estimate) has a measured C that its exact C does not explain."""
+    sim = ctx.sim
+    Q = sim.trace_Q[i][:, sim.trace_t < ctx.T]
+    flat = Q.ravel()
+    pick = np.linspace(0, flat.size - 1, min(C_SAMPLES, flat.size)).round().astype(int)
+    exact = ctx.exact_C(np.full(pick.size, sim.V[i]), flat[pick])
+    measured = sim.shortfall_mean[i]
+
+    def judge(level: float) -> Verdict:
+        a, b = stats.estimate(measured, level, True), stats.estimate(exact, level, True)
+        se = math.hypot(a.sd / math.sqrt(a.n), b.sd / math.sqrt(b.n))
+        dof = (
+            se**4 / ((a.sd**2 / a.n) ** 2 / (a.n - 1) + (b.sd**2 / b.n) ** 2 / (b.n - 1))
+            if se > 0
+            else 1.0
+        )
+        hw = float(stats.sps.t.ppf((1 + level) / 2, dof)) * se
+        diff = a.mean - b.mean
+        status = stats.PASS if abs(diff) <= hw + 1e-12 else stats.FAIL
+        return Verdict(
+            "empirical_C",
+            sim.policy,
+            float(sim.V[i]),
+            status,
+            a.mean,
+            b.mean,
+            diff - hw,
+            diff + hw,
+            f"measured C {a.mean:.4g} vs exact C of the documented rule {b.mean:.4g} "
+            f"(difference {diff:+.3g} +- {hw:.3g}, tokens x J/token)",
+        )
+
+    return Check("empirical_C", float(sim.V[i]), 2, judge)
 
 
 def _rate(ctx: Context, i: int, b: VBounds) -> Check:

@@ -20,6 +20,7 @@ import numpy as np
 
 from gelato_theory.control.loading import load_policies
 from gelato_theory.control.policies import Policy
+from gelato_theory.control.protocol import policy_class
 from gelato_theory.exact.bounds import Constants, VBounds, bounds_at, constants
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
@@ -29,8 +30,6 @@ from gelato_theory.simulation.simulator import QueueUpdate, Simulation, lyapunov
 from gelato_theory.verification import stats
 from gelato_theory.verification.claims import (
     APPROXIMATE,
-    CAUSAL,
-    EXACT,
     Context,
     Verdict,
     checks,
@@ -114,14 +113,30 @@ class VerificationReport:
         return report_markdown(self)
 
 
-def policy_class(policy: Policy) -> str:
-    """exact-dpp (the theorems hold as stated), approximate-dpp (C-additive) or causal."""
-    declared = getattr(policy, "policy_class", None)
-    if declared is not None:
-        return declared
-    if getattr(policy, "c_additive", None) is None:
-        return CAUSAL
-    return APPROXIMATE if policy.c_additive else EXACT
+def exact_C(scenario: Scenario, problem: Problem, policy: Policy):
+    """For GELATO's queue-aware inner rule on a type table: (V, Q) -> the exact expected per-round C
+    sum_m pi_m V [max_a (u - lambda y) - (E[u] - lambda E[y]) under the rule], lambda = Q/V, with
+    the outer action the DPP envelope choice and the scenario's documented gamma (SPEC §4); None
+    for any other controller."""
+    if (
+        getattr(policy, "inner", None) != "queue_aware"
+        or getattr(policy, "theta", None) is not None
+    ):
+        return None
+    from gelato_theory.control.envelope import EnvelopeTable
+    from gelato_theory.exact.queue_aware import queue_aware_shortfall
+
+    table = EnvelopeTable.build(problem.u, problem.y, getattr(policy, "allowed", None))
+    states = np.arange(problem.M)
+
+    def C(V: np.ndarray, Q: np.ndarray) -> np.ndarray:
+        lam = np.repeat((Q / V)[:, None], problem.M, axis=1)
+        m = np.broadcast_to(states, lam.shape)
+        a = table.choose(m.ravel(), lam.ravel()).reshape(lam.shape)
+        gap = queue_aware_shortfall(scenario, problem, m, lam, a, scenario.control.gamma)
+        return V * (gap @ problem.pi)
+
+    return C
 
 
 def verify(
@@ -164,7 +179,7 @@ def verify(
         # for every exact DPP controller (as the theorem states; a measured C would hide bugs).
         measured_C = np.maximum(sim.shortfall_mean.mean(axis=1), 0.0)
         C_hat = measured_C if kind == APPROXIMATE else np.zeros_like(measured_C)
-        ctx = Context(sim, c, problem, bounds, kind, C_hat)
+        ctx = Context(sim, c, problem, bounds, kind, C_hat, exact_C(scenario, problem, policy))
         runs.append((name, kind, sim, measured_C, C_hat, ctx, checks(ctx)))
     n_intervals = sum(ch.intervals for *_, cs in runs for ch in cs)
     level = stats.bonferroni_level(scenario.verification.confidence, n_intervals)
