@@ -230,7 +230,9 @@ def test_store_keeps_every_per_seed_field_of_the_simulation():
     values, attrs = split_simulation(Wider(**kw, mean_extra=np.array([[1.0, 2.0, 3.0]])), 3)
     per_seed = {f.name for f in dataclasses.fields(sim) if getattr(sim, f.name) is not None}
     per_seed = {n for n in per_seed if np.ndim(getattr(sim, n)) == 2}
-    assert set(values) == per_seed | {"mean_extra"}
+    M = sim.state_counts.shape[-1]
+    vectors = {f"state_counts[{j}]" for j in range(M)}  # a per-seed vector: a column per entry
+    assert set(values) == per_seed | vectors | {"mean_extra"}
     assert "V" not in values and "V" not in attrs and attrs["policy"] == "gelato"
 
 

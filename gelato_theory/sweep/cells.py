@@ -35,8 +35,11 @@ from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.prepare import prepare
 from gelato_theory.simulation.simulator import Simulation, simulate
 from gelato_theory.sweep.spec import SweepSpec, point_label
-from gelato_theory.verification.claims import Verdict, per_V_verdicts, scaling_verdicts
-from gelato_theory.verification.engine import expected_claim_count
+from gelato_theory.verification.claims import Verdict
+from gelato_theory.verification.engine import TRACE_POINTS, exact_C, judge_runs
+
+#: attrs key listing the per-seed vector fields stored one column per entry
+STACKED = "__stacked__"
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,15 +241,19 @@ def run_cell(cell: Cell) -> CellResult:
     t0 = time.perf_counter()
     prepared, problem, _, registry = _model(cell.scenario)
     n = cell.seed_stop - cell.seed_start
+    policy = registry[cell.policy]
+    # Q traces only where a claim reads them (the exact-C check of an in-round rule), as verify
+    needs_trace = exact_C(prepared.model, problem, policy) is not None
     sim = simulate(
         prepared.model,
         problem,
-        registry[cell.policy],
+        policy,
         V=[cell.V],
         seeds=n,
         horizon=cell.horizon,
         executor=prepared.executor,
         seed_offset=cell.seed_start,
+        trace_every=max(1, cell.horizon // TRACE_POINTS) if needs_trace else 0,
     )
     values, attrs = split_simulation(sim, n)
     return CellResult(
@@ -269,6 +276,11 @@ def split_simulation(sim: Simulation, seeds: int) -> tuple[dict[str, np.ndarray]
             continue
         if isinstance(v, np.ndarray) and v.shape == (1, seeds):
             values[f.name] = v[0].astype(float)
+        elif isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[:2] == (1, seeds):
+            # a per-seed vector (state_counts: rounds per channel state): one column per entry
+            for j in range(v.shape[2]):
+                values[f"{f.name}[{j}]"] = v[0, :, j].astype(float)
+            attrs.setdefault(STACKED, {})[f.name] = [v.shape[2], str(v.dtype)]
         elif isinstance(v, np.ndarray):
             attrs[f.name] = {"array": v.tolist(), "dtype": str(v.dtype)}
         elif isinstance(v, np.generic):
@@ -283,25 +295,29 @@ def join_simulation(
 ) -> Simulation:
     """A Simulation from per-seed arrays (field -> (n_V, S)) and the other fields (inverse of split)."""
     kw: dict[str, Any] = {"V": np.asarray(V, dtype=float)}
+    attrs = dict(attrs)
+    stacked = attrs.pop(STACKED, {})
     for name, v in attrs.items():
         kw[name] = np.asarray(v["array"], dtype=v["dtype"]) if isinstance(v, dict) else v
-    kw.update(values)
+    kw.update({k: v for k, v in values.items() if "[" not in k})
+    for name, (width, dtype) in stacked.items():
+        cols = [values[f"{name}[{j}]"] for j in range(width)]
+        kw[name] = np.stack(cols, axis=-1).astype(dtype)
     return Simulation(**kw)
 
 
-def judge_group(group: Group, sim: Simulation) -> list[Verdict]:
-    """The verdicts of one group, as :func:`~gelato_theory.verification.engine.verify` gives them."""
-    _, problem, c, registry = _model(group.scenario)
-    # the level from the group's own scenario: the cached model may carry another V grid
-    scenario = group.scenario
+def judge_group(group: Group, sims: dict[str, Simulation]) -> list[Verdict]:
+    """The verdicts of one group, as :func:`~gelato_theory.verification.engine.verify` gives them:
+    judged together with its sibling groups (the other policies of the same grid point, ``sims``
+    keyed by policy name) through :func:`~gelato_theory.verification.engine.judge_runs`, so the
+    Bonferroni level counts every interval of the run."""
+    prepared, problem, c, registry = _model(group.scenario)
+    # the confidence from the group's own scenario: the cached model may carry another one
+    model = prepared.model.replace(
+        **{"verification.confidence": group.scenario.verification.confidence}
+    )
     bounds = [bounds_at(c, V, group.horizon, problem) for V in group.V]
-    level = 1 - (1 - scenario.verification.confidence) / expected_claim_count(
-        scenario, len(group.policies)
-    )
-    measured_C = np.maximum(sim.shortfall_mean.mean(axis=1), 0.0)
-    c_additive = getattr(registry[group.policy], "c_additive", False)
-    C_hat = measured_C if c_additive else np.zeros_like(measured_C)
-    verdicts = per_V_verdicts(sim, c, bounds, level, C_hat) + scaling_verdicts(
-        sim, c, bounds, level
-    )
-    return [v for v in verdicts if v.claim in group.claims]
+    runs = [(name, registry[name], sims[name]) for name in group.policies]
+    results, _, _ = judge_runs(model, problem, c, bounds, runs)
+    mine = next(r for r in results if r.policy == group.policy)
+    return [v for v in mine.verdicts if v.claim in group.claims]

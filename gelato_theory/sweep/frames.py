@@ -50,6 +50,8 @@ def load_results(store: str | Path, kind: str = "seeds"):
     if long.empty:
         return pd.DataFrame(columns=["scenario", "policy", "V", "seed", "cell"])
     index = ["point", "scenario", "policy", "V", "seed", "cell"]
+    # Q traces (stored for the claims that read them) are not per-seed summaries: left out here
+    long = long[~long["field"].str.startswith("trace_Q[")]
     wide = long.pivot(index=index, columns="field", values="value").reset_index()
     wide.columns.name = None
     wide = _with_axes(wide)

@@ -147,28 +147,49 @@ def _statuses(st: Store, the_plan: Plan) -> dict[str, int]:
 
 
 class _Tracker:
-    """Which cells remain, and which groups become ready to judge as cells finish."""
+    """Which cells remain, and which groups become ready to judge as cells finish.
+
+    A group is judged together with its siblings (the other policies of its grid point: the
+    Bonferroni level of a run counts every policy's intervals), so it is ready when the cells of
+    every sibling are in the store."""
 
     def __init__(self, the_plan: Plan, done: set[str], judged: set[str]) -> None:
         self.todo = [c for c in the_plan.cells if c.key not in done]
-        self.pending = {
-            g.key: {k for k in g.cells if k not in done}
-            for g in the_plan.groups
-            if g.key not in judged
-        }
+        self.pending = {g.key: {k for k in g.cells if k not in done} for g in the_plan.groups}
         self.groups = {g.key: g for g in the_plan.groups}
+        self.family: dict[tuple, list[str]] = {}
+        for g in the_plan.groups:
+            self.family.setdefault(_family_key(g), []).append(g.key)
+        self.unjudged = {g.key for g in the_plan.groups if g.key not in judged}
+
+    def siblings(self, group: Group) -> list[Group]:
+        return [self.groups[k] for k in self.family[_family_key(group)]]
+
+    def _ready(self, keys) -> list[Group]:
+        out = []
+        for k in keys:
+            fam = self.family[_family_key(self.groups[k])]
+            if k in self.unjudged and not any(self.pending[f] for f in fam):
+                self.unjudged.discard(k)
+                out.append(self.groups[k])
+        return out
 
     def ready_now(self) -> list[Group]:
-        """Groups whose cells are all in the store already (judged first)."""
-        return [self.groups[k] for k, rest in self.pending.items() if not rest]
+        """Groups whose cells and siblings' cells are all in the store already (judged first)."""
+        return self._ready(list(self.groups))
 
-    def finished(self, cell: Cell) -> Group | None:
-        """Mark a cell written; the group it completes, if any."""
-        rest = self.pending.get(cell.group)
-        if rest is None:
-            return None
-        rest.discard(cell.key)
-        return self.groups[cell.group] if not rest else None
+    def finished(self, cell: Cell) -> list[Group]:
+        """Mark a cell written; the groups it makes ready, if any."""
+        self.pending[cell.group].discard(cell.key)
+        return self._ready(self.family[_family_key(self.groups[cell.group])])
+
+
+def _family_key(g: Group) -> tuple:
+    return (g.scenario_hash, g.V, g.seeds, g.horizon, g.policies)
+
+
+def _family_simulations(st: Store, tracker: _Tracker, group: Group) -> dict:
+    return {s.policy: _group_simulation(st, s) for s in tracker.siblings(group)}
 
 
 def _group_simulation(st: Store, group: Group):
@@ -188,12 +209,11 @@ class _Inline:
         from gelato_theory.sweep.cells import judge_group, run_cell
 
         for g in tracker.ready_now():
-            yield "group", g, judge_group(g, _group_simulation(st, g)), None
+            yield "group", g, judge_group(g, _family_simulations(st, tracker, g)), None
         for cell in tracker.todo:
             yield "cell", cell, run_cell(cell), None
-            g = tracker.finished(cell)
-            if g is not None:
-                yield "group", g, judge_group(g, _group_simulation(st, g)), None
+            for g in tracker.finished(cell):
+                yield "group", g, judge_group(g, _family_simulations(st, tracker, g)), None
 
 
 class _Dask:
@@ -212,7 +232,8 @@ class _Dask:
         what: dict[str, tuple[str, Any]] = {}
 
         def judge(g: Group):
-            fut = client.submit(judge_group, g, _group_simulation(st, g), key=f"judge-{g.key}")
+            sims = _family_simulations(st, tracker, g)
+            fut = client.submit(judge_group, g, sims, key=f"judge-{g.key}")
             what[fut.key] = ("group", g)
             return fut
 
@@ -231,8 +252,7 @@ class _Dask:
                 result = fut.result()
                 yield kind, obj, result, None
                 if kind == "cell":
-                    g = tracker.finished(obj)
-                    if g is not None:
+                    for g in tracker.finished(obj):
                         queue.add(judge(g))
             fut.release()
 

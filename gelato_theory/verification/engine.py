@@ -139,6 +139,36 @@ def exact_C(scenario: Scenario, problem: Problem, policy: Policy):
     return C
 
 
+def judge_runs(
+    scenario: Scenario,
+    problem: Problem,
+    c: Constants,
+    bounds: list[VBounds],
+    runs: Sequence[tuple[str, Policy, Simulation]],
+) -> tuple[list[PolicyResult], float, int]:
+    """Judge the simulations of one run, (name, policy, simulation) per policy, together: every
+    claim of every policy is collected as a check, the per-interval level is Bonferroni-corrected
+    over all their intervals, then each check is judged. Returns the per-policy results, the level
+    and the interval count. :func:`verify` and the sweep's verdicts both come from here."""
+    collected = []
+    for name, policy, sim in runs:
+        kind = policy_class(policy)
+        # Theorem 1 with a C-additive approximation: C is measured for an approximate DPP, and 0
+        # for every exact DPP controller (as the theorem states; a measured C would hide bugs).
+        measured_C = np.maximum(sim.shortfall_mean.mean(axis=1), 0.0)
+        C_hat = measured_C if kind == APPROXIMATE else np.zeros_like(measured_C)
+        ctx = Context(sim, c, problem, bounds, kind, C_hat, exact_C(scenario, problem, policy))
+        collected.append((name, kind, sim, measured_C, C_hat, ctx, checks(ctx)))
+    n_intervals = sum(ch.intervals for *_, cs in collected for ch in cs)
+    level = stats.bonferroni_level(scenario.verification.confidence, n_intervals)
+    results = []
+    for name, kind, sim, measured_C, C_hat, ctx, cs in collected:
+        verdicts = [ch.judge(level) for ch in cs]
+        rows = diagnostics(sim, c, bounds, measured_C, scenario, ctx, level)
+        results.append(PolicyResult(name, kind, sim, C_hat, verdicts, rows))
+    return results, level, n_intervals
+
+
 def verify(
     scenario: Scenario,
     *,
@@ -160,34 +190,26 @@ def verify(
     registry = load_policies(policy_names, scenario, problem, overrides=overrides)
     policy_names = tuple(registry)  # report names (a user policy's own name)
     ex = executor or prepared.executor
-    runs = []
-    for name in policy_names:
-        policy = registry[name]
-        sim = simulate(
-            scenario,
-            problem,
+    trace_every = max(1, T // TRACE_POINTS)
+    sims = [
+        (
+            name,
             policy,
-            seeds=S,
-            horizon=T,
-            executor=ex,
-            trace_every=max(1, T // TRACE_POINTS),
-            queue_update=queue_update,
-            progress=progress,
+            simulate(
+                scenario,
+                problem,
+                policy,
+                seeds=S,
+                horizon=T,
+                executor=ex,
+                trace_every=trace_every,
+                queue_update=queue_update,
+                progress=progress,
+            ),
         )
-        kind = policy_class(policy)
-        # Theorem 1 with a C-additive approximation: C is measured for an approximate DPP, and 0
-        # for every exact DPP controller (as the theorem states; a measured C would hide bugs).
-        measured_C = np.maximum(sim.shortfall_mean.mean(axis=1), 0.0)
-        C_hat = measured_C if kind == APPROXIMATE else np.zeros_like(measured_C)
-        ctx = Context(sim, c, problem, bounds, kind, C_hat, exact_C(scenario, problem, policy))
-        runs.append((name, kind, sim, measured_C, C_hat, ctx, checks(ctx)))
-    n_intervals = sum(ch.intervals for *_, cs in runs for ch in cs)
-    level = stats.bonferroni_level(scenario.verification.confidence, n_intervals)
-    results = []
-    for name, kind, sim, measured_C, C_hat, ctx, cs in runs:
-        verdicts = [ch.judge(level) for ch in cs]
-        rows = diagnostics(sim, c, bounds, measured_C, scenario, ctx, level)
-        results.append(PolicyResult(name, kind, sim, C_hat, verdicts, rows))
+        for name, policy in registry.items()
+    ]
+    results, level, n_intervals = judge_runs(scenario, problem, c, bounds, sims)
     settings = {
         "seeds": S,
         "horizon": T,
