@@ -22,8 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from gelato_theory.control.envelope import EnvelopeTable
-from gelato_theory.control.per_slot import dpp_scores
-from gelato_theory.exact.dual import argmax_low_cost
+from gelato_theory.control.per_slot import solve_per_slot
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.stopping import (
     CumulativeAcceptance,
@@ -120,8 +119,8 @@ class DPP:
         else:  # running ratio: theta differs per trajectory, scan the menu
             with np.errstate(divide="ignore", invalid="ignore"):
                 theta = np.where(obs.seconds > 0, obs.tokens / obs.seconds, 0.0)
-            scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V, theta) + self._penalty
-            action = argmax_low_cost(scores, self.problem.y[obs.m])
+            allowed = np.isfinite(self._penalty)
+            action = solve_per_slot(self.problem, obs.m, obs.Q, obs.V, theta, allowed)
         d = _menu_decision(self.problem, action)
         if self.inner == "queue_aware":
             e_tx = self.problem.stats.e_tx[obs.m]
