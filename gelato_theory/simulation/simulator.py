@@ -126,7 +126,7 @@ def simulate(
             root,
             trace_every,
             queue_update,
-            progress and j == 0,
+            progress if j == 0 else False,
         )
         for j in range(0, len(pairs), size)
     ]
@@ -166,9 +166,9 @@ def _run(scenario, problem, policy, ex, V, pairs, T, root, trace_every, queue_up
     history = None
     rounds = range(T)
     if progress:
-        from tqdm import tqdm
+        from gelato_theory.progress import track
 
-        rounds = tqdm(rounds, desc=policy.name, unit="round", leave=False)
+        rounds = track(rounds, policy.name, progress)
     for t in rounds:
         if trace_every and t % trace_every == 0:
             trace[:, t // trace_every] = Q
