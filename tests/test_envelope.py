@@ -73,7 +73,22 @@ def _planted(problem, rng):
     return dataclasses.replace(problem, u=u, y=y)
 
 
+# two states, K_max = 0: planted parallel lines 16 ulps apart, whose scores round to equal values
+# at large Q (equal cost: the higher utility wins, not the rounded score)
+PARALLEL = {
+    **NEAR_ZERO_ACCEPTANCE,
+    "channel": {
+        **NEAR_ZERO_ACCEPTANCE["channel"],
+        "gains": [3.5219758669267076e-11, 8.261988091089157e-11],
+        "probabilities": [0.5, 0.5],
+    },
+    "tokens": {"model": "table", "weights": [1.0], "entropies": [0.0], "acceptances": [0.0]},
+    "actions": {"K_max": 0, "thresholds": [float("inf")]},
+}
+
+
 @given(scenarios(), st.integers(0, 2**32 - 1))
+@example(scenario_from_dict(PARALLEL), 126)
 def test_lookup_equals_scan_on_planted_near_ties_and_at_switch_points(scenario, seed):
     rng = np.random.default_rng(seed)
     problem = _planted(build_problem(scenario), rng)

@@ -61,7 +61,8 @@ def solve_per_slot(
     """Exact DPP action index per trajectory: (B,) int into the problem's action menu.
 
     The tie rule of SPEC §4: scores within TIE_RTOL (V max|u| + Q max|y|) of the best are tied (the
-    maxima over the state's whole menu), and the lowest cost among them wins. ``allowed`` (A,)
+    maxima over the state's whole menu); the lowest cost among them wins, then the higher
+    utility, then the lower index. ``allowed`` (A,)
     bool restricts the menu.
     """
     u = _utility(problem, m, theta)
@@ -69,7 +70,7 @@ def solve_per_slot(
     scores = dpp_scores(problem, m, Q, V, theta)
     if allowed is not None:
         scores = np.where(np.asarray(allowed, bool)[None], scores, -np.inf)
-    return argmax_low_cost(scores, y, tie_tolerance(u, y, V, Q))
+    return argmax_low_cost(scores, y, tie_tolerance(u, y, V, Q), u)
 
 
 @dataclass(frozen=True)

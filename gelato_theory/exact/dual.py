@@ -72,7 +72,7 @@ def tie_choice(u: np.ndarray, y: np.ndarray, lam: np.ndarray, scale: tuple[float
     lam = np.asarray(lam, dtype=float)
     scores = u[None, :] - lam[:, None] * y[None, :]
     tol = TIE_RTOL * (scale[0] + lam * scale[1])
-    return argmax_low_cost(scores, np.broadcast_to(y, scores.shape), tol)
+    return argmax_low_cost(scores, np.broadcast_to(y, scores.shape), tol, u)
 
 
 def decision_envelope(
@@ -124,11 +124,15 @@ def dual_value(problem: Problem, lam: np.ndarray) -> np.ndarray:
 
 
 def argmax_low_cost(
-    scores: np.ndarray, cost: np.ndarray, tol: np.ndarray | float | None = None
+    scores: np.ndarray,
+    cost: np.ndarray,
+    tol: np.ndarray | float | None = None,
+    utility: np.ndarray | None = None,
 ) -> np.ndarray:
     """Row-wise argmax of ``scores`` under the tie rule (SPEC §4): every action within ``tol`` of
-    the row's best is tied; among ties the lowest ``cost`` wins, then the highest score, then the
-    lowest index.
+    the row's best is tied; among ties the lowest ``cost`` wins, then the highest ``utility`` (for
+    equal cost the exact form of the higher score, free of the score's rounding; the score itself
+    when ``utility`` is None), then the lowest index.
 
     ``tol`` (rows,) or scalar, absolute; by default TIE_RTOL times the largest finite |score| of
     the row. DPP callers pass :func:`tie_tolerance`, relative to the magnitudes of V u and Q y.
@@ -140,15 +144,16 @@ def argmax_low_cost(
     best = scores.max(axis=1, keepdims=True)
     tied = scores >= best - tol
     cheapest = np.where(tied, cost, np.inf).min(axis=1, keepdims=True)
-    # among tied actions of equal cost (parallel lines) the higher score: a choice between
+    # among tied actions of equal cost (parallel lines) the higher utility: a choice between
     # parallel lines then never hinges on where the band, which grows with Q, covers their gap
-    return np.where(tied & (cost == cheapest), scores, -np.inf).argmax(axis=1)
+    key = scores if utility is None else np.broadcast_to(utility, scores.shape)
+    return np.where(tied & (cost == cheapest), key, -np.inf).argmax(axis=1)
 
 
 def greedy_actions(problem: Problem, lam: float) -> np.ndarray:
     """argmax_a (u - lambda y) per state under the tie rule of :func:`argmax_low_cost`: (M,) int."""
     tol = tie_tolerance(problem.u, problem.y, 1.0, lam)
-    return argmax_low_cost(problem.u - lam * problem.y, problem.y, tol)
+    return argmax_low_cost(problem.u - lam * problem.y, problem.y, tol, problem.u)
 
 
 def breakpoints(problem: Problem) -> np.ndarray:
