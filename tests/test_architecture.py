@@ -13,7 +13,7 @@ PACKAGE = Path(gelato_theory.__file__).resolve().parent
 
 #: Layers from the bottom up; a module may import its own layer and those below, never above.
 LAYERS = [
-    {"errors", "atomic", "frames", "__init__"},
+    {"errors", "atomic", "frames", "progress", "__init__"},
     {"scenario"},
     {"symbolic"},
     {"exact"},

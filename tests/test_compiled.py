@@ -54,7 +54,7 @@ def both(scenario, problem, pol, **kw) -> tuple[Simulation, Simulation]:
 
 def _scenario_files() -> list:
     files = [pytest.param(preset(n), id=n) for n in preset_names()]
-    for p in sorted((ROOT / "verify").glob("*.toml")):
+    for p in sorted((ROOT / "gelato_theory" / "scenario" / "suite").glob("*.toml")):
         if p.name == "suite.toml":
             continue
         s = load_scenario(p)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -12,10 +14,12 @@ from gelato_theory.exact.bounds import constants
 from gelato_theory.scenario.load import load_scenario
 from gelato_theory.simulation import simulate
 
+SUITE = Path(__file__).resolve().parents[1] / "gelato_theory" / "scenario" / "suite"
+
 
 @pytest.mark.parametrize("name", ["default", "paper-like", "per-second"])
 def test_same_trajectories_as_gelato_exact(name):
-    s = load_scenario("verify/per-second.toml") if name == "per-second" else preset(name)
+    s = load_scenario(SUITE / "per-second.toml") if name == "per-second" else preset(name)
     problem, _ = constants(s)
     cvx = load_policy("gelato-cvxpy", s, problem)
     assert cvx.name == "gelato-cvxpy" and policy_class(cvx) == EXACT_DPP

@@ -37,6 +37,7 @@ from gelato_theory.control.registry import (
     menu_index,
     policies,
 )
+from gelato_theory.exact.dual import TIE_RTOL, tie_tolerance
 from gelato_theory.exact.optimum import solve_lp
 from gelato_theory.exact.problem import build_problem
 from gelato_theory.executor.stopping import (
@@ -97,18 +98,34 @@ def test_argmax_low_cost_breaks_ties_by_cost_then_index() -> None:
     scores = np.array([[1.0, 2.0, 2.0, 2.0], [5.0, 5.0, 5.0, 0.0], [-1.0, -3.0, -2.0, -1.0]])
     cost = np.array([[0.0, 0.3, 0.1, 0.1], [0.2, 0.2, 0.2, 0.0], [0.5, 0.0, 0.0, 0.4]])
     assert argmax_low_cost(scores, cost).tolist() == [2, 0, 3]
-    # a near-tie within the relative tolerance is a tie; a real gap is not
-    near = np.array([[1.0, 1.0 - 1e-14], [1.0, 1.0 - 1e-9]])
+    # by default the band is TIE_RTOL (64 ulps) of the row's largest |score|: 1e-14 apart is a
+    # tie at 1, 1e-13 is not; an explicit absolute band widens it
+    near = np.array([[1.0, 1.0 - 1e-14], [1.0, 1.0 - 1e-13]])
     c = np.array([[1.0, 0.0], [1.0, 0.0]])
     assert argmax_low_cost(near, c).tolist() == [1, 0]
-    assert argmax_low_cost(near, c, rtol=1e-6).tolist() == [1, 1]
-    # the tolerance is relative to the score's scale: 1e-7 apart is a tie at 1e6, not at 0
-    big = np.array([[1e6, 1e6 - 1e-7], [0.0, -1.5e-12]])
+    assert argmax_low_cost(near, c, tol=1e-12).tolist() == [1, 1]
+    assert argmax_low_cost(near, c, tol=np.array([0.0, 1e-12])).tolist() == [0, 1]
+    # the band is relative to the scores' scale: 1e-9 apart is a tie at 1e6, not at 1
+    big = np.array([[1e6, 1e6 - 1e-9], [1.0, 1.0 - 1e-9]])
     assert argmax_low_cost(big, c).tolist() == [1, 0]
-    # rtol = 0: only exact ties
+    # -inf (a forbidden action) does not widen the band
+    assert argmax_low_cost(
+        np.array([[-np.inf, 1.0, 1.0 - 1e-9]]), np.array([[0.0, 1.0, 0.5]])
+    ).tolist() == [1]
+    # tol = 0: only exact ties
     assert argmax_low_cost(
         np.array([[2.0, 2.0, 1.0]]), np.array([[1.0, 0.5, 0.0]]), 0.0
     ).tolist() == [1]
+    assert TIE_RTOL == 64 * np.finfo(float).eps
+
+
+def test_tie_tolerance_scales_with_both_terms() -> None:
+    u = np.array([[2.0, -4.0], [1.0, 1.0]])
+    y = np.array([[0.5, -3.0], [0.0, 0.0]])
+    np.testing.assert_allclose(
+        tie_tolerance(u, y, np.array([2.0, 1.0]), np.array([10.0, 5.0])),
+        TIE_RTOL * np.array([2.0 * 4.0 + 10.0 * 3.0, 1.0]),
+    )
 
 
 def test_solve_per_slot_is_the_argmax_of_the_scores(problem, per_second) -> None:

@@ -391,8 +391,14 @@ def test_policy_at_on_hand_made_lines() -> None:
 
 
 def test_greedy_ties_are_relative_to_the_score_scale() -> None:
-    big = hand_problem([[1e6, 1e6 - 1e-7]], [[1.0, 0.0]], [1.0])
+    big = hand_problem([[1e6, 1e6 - 1e-9]], [[1.0, 0.0]], [1.0])
     assert greedy_actions(big, 0.0).tolist() == [1]  # a tie at this scale: the lower cost
+    apart = hand_problem([[1e6, 1e6 - 1e-7]], [[1.0, 0.0]], [1.0])
+    assert greedy_actions(apart, 0.0).tolist() == [0]  # 1e-13 relative: a real gap
+    # lines 1 - 2e4 lam and (1 - 1e-10) - 1e4 lam cross at lam = 1e-14: tied there, the lower cost
+    lines = hand_problem([[1.0, 1.0 - 1e-10]], [[2e4, 1e4]], [1.0])
+    assert greedy_actions(lines, 0.0).tolist() == [0]
+    assert greedy_actions(lines, 1e-14).tolist() == [1]
     small = hand_problem([[0.0, -1.5e-12]], [[1.0, 0.0]], [1.0])
     assert greedy_actions(small, 0.0).tolist() == [0]  # a real gap near zero
     plain = hand_problem([[3.0, 5.0]], [[0.0, 1.0]], [1.0])

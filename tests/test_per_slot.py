@@ -50,6 +50,15 @@ def relaxation_checks(scenario, problem, m, Q, V, theta=0.0):
         assert sol.value >= vals.max() - 1e-6 * scale  # the relaxation is an upper bound
         lo, hi = math.floor(sol.K_cont), min(math.ceil(sol.K_cont), K_max)
         assert max(vals[lo], vals[hi]) >= vals.max() - 1e-6 * scale, (sol.K_cont, vals)
+        # the integer picked from the relaxation is the exact scan's choice on this threshold's
+        # budgets, unless the two are tied to within the relaxation's evaluation accuracy
+        K_int = slot.integer_optimum(sol, Q, V, theta)
+        allowed = np.zeros(problem.A, bool)
+        allowed[0], allowed[cols] = True, True
+        th = None if problem.kind == "per_round" else np.array([theta])
+        pick = solve_per_slot(problem, np.array([m]), np.array([Q]), np.array([V]), th, allowed)[0]
+        K_exact = int(menu.K[pick])
+        assert K_int == K_exact or abs(vals[K_int] - vals[K_exact]) <= 1e-6 * scale
         checked += 1
     return checked
 

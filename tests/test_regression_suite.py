@@ -1,4 +1,4 @@
-"""The regression suite of verify/ (SPEC §6): every case meets its guarantees, and the suite can fail."""
+"""The packaged regression suite (SPEC §6): every case meets its guarantees, and the suite can fail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gelato_theory import ScenarioError
 from gelato_theory.cli.main import main
 from gelato_theory.verification.suite import load_suite
 
-SUITE = Path(__file__).resolve().parents[1] / "verify" / "suite.toml"
+SUITE = Path(__file__).resolve().parents[1] / "gelato_theory" / "scenario" / "suite" / "suite.toml"
 
 
 def test_every_case_meets_its_guarantees(tmp_path):

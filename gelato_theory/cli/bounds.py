@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from gelato_theory.cli.common import add_scenario_args, scenario_from_args, write_json
-from gelato_theory.exact.bounds import BoundReport, bound_report
-from gelato_theory.simulation.prepare import prepare
+from gelato_theory.cli.common import Outputs, add_scenario_args, scenario_from_args
+
+if TYPE_CHECKING:
+    from gelato_theory.exact.bounds import BoundReport
 
 SCHEMA_VERSION = 1
 
@@ -20,13 +22,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = Outputs()
+    json_path = outputs.file("--json", args.json)
     scenario = scenario_from_args(args)
     if args.horizon is not None:
         scenario = scenario.replace(**{"verification.horizon": args.horizon})
+
+    from gelato_theory.atomic import to_json
+    from gelato_theory.exact.bounds import bound_report
+    from gelato_theory.simulation.prepare import prepare
+
     report = bound_report(prepare(scenario).model)
     print(render(report))
-    if args.json:
-        write_json(args.json, {"schema_version": SCHEMA_VERSION, **report.to_dict()})
+    if json_path is not None:
+        outputs.files[json_path] = to_json({"schema_version": SCHEMA_VERSION, **report.to_dict()})
+    outputs.write()
     return 0
 
 

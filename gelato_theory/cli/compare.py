@@ -1,20 +1,16 @@
 """``gelato compare``: GELATO against every baseline at one V (SPEC §4, §7).
 
-Prints the Markdown table and headline; ``--json`` and ``--markdown`` write them (all-or-nothing).
-``--V`` gives the V to compare at (a list: its largest value; default: the largest V of the
-scenario's grid). Exit 0 when the comparison ran, 2 on bad input or a solver failure.
+Prints the Markdown table and headline; ``--json`` and ``--markdown`` write them (all-or-nothing,
+paths checked before the run). ``--V`` gives the V to compare at (a list: its largest value;
+default: the largest V of the scenario's grid). An n-gram scenario is calibrated first, like in
+``verify``. Exit 0 when the comparison ran, 2 on bad input or a solver failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from gelato_theory.atomic import to_json, write_all
-from gelato_theory.cli.common import add_scenario_args
-from gelato_theory.cli.verify import scenario_with_run_args
-from gelato_theory.verification.compare import compare, to_markdown
+from gelato_theory.cli.common import Outputs, add_progress_arg, add_scenario_args, run_progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,20 +24,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", default=None, metavar="FILE", help="write the result as JSON")
     p.add_argument("--markdown", default=None, metavar="FILE", help="write the Markdown table")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = scenario_with_run_args(args)
-    progress = not args.no_progress and sys.stderr.isatty()
-    res = compare(scenario, progress=progress)
+    outputs = Outputs()
+    json_path = outputs.file("--json", args.json)
+    md_path = outputs.file("--markdown", args.markdown)
+
+    from gelato_theory.atomic import to_json
+    from gelato_theory.cli.verify import scenario_with_run_args
+    from gelato_theory.control.registry import policies
+    from gelato_theory.exact.problem import build_problem
+    from gelato_theory.simulation.prepare import prepare
+    from gelato_theory.verification.compare import compare, to_markdown
+
+    prepared = prepare(scenario_with_run_args(args))
+    scenario = prepared.model
+    n = len(policies(scenario, build_problem(scenario)))
+    bar = run_progress(args, n, scenario.verification.horizon)
+    try:
+        res = compare(scenario, progress=bar, executor=prepared.executor)
+    finally:
+        if bar:
+            bar.close()
     text = to_markdown(res)
     print(text, end="")
-    files: dict[Path, str] = {}
-    if args.json:
-        files[Path(args.json)] = to_json(res.to_dict())
-    if args.markdown:
-        files[Path(args.markdown)] = text
-    write_all(files)
+    if json_path is not None:
+        outputs.files[json_path] = to_json(res.to_dict())
+    if md_path is not None:
+        outputs.files[md_path] = text
+    outputs.write()
     return 0

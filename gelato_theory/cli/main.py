@@ -1,16 +1,19 @@
 """The ``gelato`` command (SPEC §7): one subcommand module per job, registered here.
 
 Exit status: 0 when the job succeeded (for ``verify``/``prove``: every claim passed), 1 when a claim
-failed, 2 for bad input or a solver failure; the reason is printed on one line to stderr.
+failed, 2 for bad input or a solver failure; the reason is printed on one line to stderr. Ctrl-C at
+any time, imports included, prints one line and exits 130.
+
+The parser imports nothing heavy: subcommand modules import numpy, cvxpy, sympy or matplotlib only
+inside their ``run`` functions, so ``gelato --help`` starts in well under a second.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
+import signal
 import sys
 
-from gelato_theory.errors import GelatoError
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 #: subcommand name -> module under gelato_theory.cli that defines ``register(subparsers)``
 SUBCOMMANDS = {
@@ -25,16 +28,31 @@ SUBCOMMANDS = {
     "results": "results",
 }
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    """First Ctrl-C: unwind as KeyboardInterrupt (no file is written on the way out); a second
+    Ctrl-C while unwinding stops at once."""
+    signal.signal(signal.SIGINT, _exit_now)
+    raise KeyboardInterrupt
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _exit_now(signum, frame):  # noqa: ARG001
+    print("gelato: interrupted; no output file was written", file=sys.stderr, flush=True)
+    import os
+
+    os._exit(EXIT_INTERRUPTED)
+
+
+def build_parser():
+    import argparse
+    import importlib
+
+    from gelato_theory import __version__
+
     parser = argparse.ArgumentParser(
         prog="gelato",
         description="Check the theory of GELATO: bounds, exact optimum, executor, verification.",
     )
-    from gelato_theory import __version__
-
     parser.add_argument("--version", action="version", version=f"gelato-theory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS.values():
@@ -45,25 +63,39 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # subcommand not shipped in this build
             raise
         mod.register(sub)
+    for p in sub.choices.values():
+        g = p.add_mutually_exclusive_group()
+        g.add_argument("-q", "--quiet", action="store_true", help="only errors and the result")
+        g.add_argument("-v", "--verbose", action="store_true", help="debug messages too")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["verify", *(argv or [])]) if "verify" in SUBCOMMANDS else args
-        if args.command is None:
-            parser.print_help()
-            return EXIT_BAD_INPUT
+    previous = None
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous = signal.signal(signal.SIGINT, _interrupt)
+    command = "gelato"
     try:
-        return int(args.func(args))
-    except GelatoError as exc:
-        print(f"gelato {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        from gelato_theory.cli.log import configure
+        from gelato_theory.errors import GelatoError
+
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            args = parser.parse_args(["verify", *(argv or [])])
+        command = f"gelato {args.command}"
+        configure(quiet=args.quiet, verbose=args.verbose)
+        try:
+            return int(args.func(args))
+        except GelatoError as exc:
+            print(f"{command}: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print(f"gelato {args.command}: interrupted; no output file was written", file=sys.stderr)
-        return 130
+        print(f"{command}: interrupted; no output file was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

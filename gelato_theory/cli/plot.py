@@ -11,15 +11,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gelato_theory.cli import plot_store
-from gelato_theory.cli.common import add_scenario_args
+from gelato_theory.cli.common import Outputs, add_scenario_args
 from gelato_theory.cli.verify import add_run_args, run_verification
-from gelato_theory.plots import figures
-from gelato_theory.plots.per_second import PER_SECOND_POLICIES, per_second_variant
-from gelato_theory.plots.save import DEFAULT_FORMATS, parse_formats, save_all
-from gelato_theory.plots.traces import detail_traces
-from gelato_theory.verification.engine import VerificationReport, verify
+
+if TYPE_CHECKING:
+    from gelato_theory.verification.engine import VerificationReport
+
+#: equal to gelato_theory.plots.save.DEFAULT_FORMATS (tested); kept here so --help loads no matplotlib
+DEFAULT_FORMATS = ("png", "svg")
+DEFAULT_OUT = "gelato-figures"
+
+
+def fresh_folder(base: str) -> Path:
+    """``base`` if it does not exist or is empty, else the first free ``base-2``, ``base-3``, ...:
+    a default output folder never overwrites files that are already there."""
+    p = Path(base)
+    i = 1
+    while p.exists() and (not p.is_dir() or any(p.iterdir())):
+        i += 1
+        p = Path(f"{base}-{i}")
+    return p
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_scenario_args(p)
     add_run_args(p)
     p.add_argument(
-        "--out", default="figures", metavar="DIR", help="output folder (default: figures/)"
+        "--out",
+        default=None,
+        metavar="DIR",
+        help=f"output folder (default: a new folder {DEFAULT_OUT}/ in the current folder, "
+        f"{DEFAULT_OUT}-2/ etc. if that one holds files)",
     )
     p.add_argument(
         "--format",
@@ -38,8 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def per_second_report(report: VerificationReport, progress: bool = False) -> VerificationReport:
+def per_second_report(report: VerificationReport, progress=False) -> VerificationReport:
     """The report itself if per-second, else a run of its per-second companion (same seeds, T)."""
+    from gelato_theory.plots.per_second import PER_SECOND_POLICIES, per_second_variant
+    from gelato_theory.verification.engine import verify
+
     if report.problem.kind == "per_second":
         return report
     variant = per_second_variant(report.scenario, report.problem)
@@ -55,7 +77,12 @@ def per_second_report(report: VerificationReport, progress: bool = False) -> Ver
 def run(args: argparse.Namespace) -> int:
     if args.store is not None:
         return plot_store.run(args)
+    from gelato_theory.plots import figures
+    from gelato_theory.plots.save import parse_formats, save_all
+    from gelato_theory.plots.traces import detail_traces
+
     formats = parse_formats(args.format)
+    out = Outputs().folder("--out", args.out if args.out is not None else fresh_folder(DEFAULT_OUT))
     report = run_verification(args)
     progress = not args.no_progress and sys.stderr.isatty()
     ps = per_second_report(report, progress)
@@ -63,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     V = [float(traced.simulation.V[i]) for i in figures.trace_indices(traced.simulation.V)]
     detail = detail_traces(report, traced.policy, V)
     figs = figures.all_figures(report, ps, detail)
-    paths = save_all(figs, args.out, formats)
+    paths = save_all(figs, out, formats)
     print(f"scenario {report.scenario.name}: {report.reason()}")
     if ps is not report:
         print(

@@ -2,7 +2,10 @@
 
 Prints one row per obligation (and per planted wrong statement, which must be refuted), writes the
 Markdown derivations atomically, and exits 1 when an obligation fails or a wrong statement is not
-refuted. ``--check`` writes nothing and exits 1 when the documents in ``--out`` are stale.
+refuted. Without ``--out`` the documents go to a new folder ``gelato-proofs/`` (``gelato-proofs-2/``
+... if that one holds files), so a default never overwrites anything. ``--check`` writes nothing,
+compares with ``--out`` (default ``proofs/``), lists missing and stale documents and exits 1 if
+there are any, and prints a one-line summary either way.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gelato_theory.cli.common import write_atomic
-from gelato_theory.symbolic import registry, run_all, wrong_statements
-from gelato_theory.symbolic.render import MARKER, render_documents
+from gelato_theory.atomic import write_all
+from gelato_theory.cli.common import Outputs
+from gelato_theory.cli.plot import fresh_folder
+
+DEFAULT_OUT = "gelato-proofs"
+CHECK_DEFAULT = "proofs"
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -26,7 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "regenerate one Markdown derivation per result.",
     )
     p.add_argument(
-        "--out", default="proofs", help="folder of the Markdown documents (default: proofs/)"
+        "--out",
+        default=None,
+        metavar="DIR",
+        help=f"folder of the Markdown documents (default: a new folder {DEFAULT_OUT}/; "
+        f"with --check: {CHECK_DEFAULT}/)",
     )
     p.add_argument(
         "--check",
@@ -37,6 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.check:
+        out = Path(args.out if args.out is not None else CHECK_DEFAULT)
+    else:
+        out = Outputs().folder(
+            "--out", args.out if args.out is not None else fresh_folder(DEFAULT_OUT)
+        )
+
+    from gelato_theory.symbolic.render import render_documents
+
     obligations, wrong = registry(), wrong_statements()
     checked = list(zip(obligations, run_all(obligations), strict=True))
     refuted = list(zip(wrong, run_all(w.obligation for w in wrong), strict=True))
@@ -56,30 +75,61 @@ def run(args: argparse.Namespace) -> int:
         print(f"NOT REFUTED {w.name}: {w.description}")
 
     docs = render_documents(checked, refuted)
-    out = Path(args.out)
     stale = _stale(out, docs)
+    summary = (
+        f"{len(checked) - len(failed)} of {len(checked)} obligations hold, "
+        f"{len(refuted) - len(unrefuted)} of {len(refuted)} wrong statements refuted"
+    )
     if args.check:
+        missing = [n for n in stale if n in docs and not (out / n).exists()]
         for name in stale:
-            print(f"stale: {out / name}")
+            print(f"{'missing' if name in missing else 'stale'}: {out / name}")
         if stale:
-            print(f"{len(stale)} document(s) in {out} are stale; run `gelato prove --out {out}`")
+            print(
+                f"{summary}; {len(missing)} document(s) missing and {len(stale) - len(missing)} "
+                f"stale in {out}: run `gelato prove --out {out}`"
+            )
+        else:
+            print(f"{summary}; all {len(docs)} document(s) in {out} are up to date")
     else:
+        writes = {out / n: docs[n].encode("utf-8") for n in stale if n in docs}
+        write_all(writes)
         for name in stale:
-            if name in docs:
-                write_atomic(out / name, docs[name].encode("utf-8"))
-            else:
+            if name not in docs:
                 (out / name).unlink()
         print(
-            f"wrote {len(stale)} of {len(docs)} document(s) to {out}"
+            f"{summary}; wrote {len(writes)} of {len(docs)} document(s) to {out.resolve()}"
             if stale
-            else f"documents in {out} are up to date"
+            else f"{summary}; documents in {out.resolve()} are up to date"
         )
     bad = bool(failed or unrefuted or (args.check and stale))
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def registry():
+    """The proof obligations (sympy loads here, not when the parser is built)."""
+    from gelato_theory.symbolic import registry as obligations
+
+    return obligations()
+
+
+def wrong_statements():
+    """The planted wrong statements that must be refuted."""
+    from gelato_theory.symbolic import wrong_statements as planted
+
+    return planted()
+
+
+def run_all(obligations):
+    from gelato_theory.symbolic import run_all as check
+
+    return check(obligations)
+
+
 def _stale(out: Path, docs: dict[str, str]) -> list[str]:
     """Documents that are missing or differ, and generated files no obligation produces any more."""
+    from gelato_theory.symbolic.render import MARKER
+
     names = [n for n, text in docs.items() if _read(out / n) != text]
     if out.is_dir():
         names += sorted(

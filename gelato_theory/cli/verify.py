@@ -1,20 +1,29 @@
 """``gelato verify``: simulate, judge every claim, write reports (SPEC §6, §7).
 
 Exit 0 when no claim fails (inconclusive claims do not fail a run), 1 when one does (the reason on
-one line of stderr), 2 on bad input or a solver failure.
+one line of stderr), 2 on bad input or a solver failure. Every output path is checked before the
+run; all outputs are written together, all-or-nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gelato_theory.atomic import write_all
-from gelato_theory.cli.common import add_scenario_args, scenario_from_args
-from gelato_theory.simulation.compiled import set_default_engine
-from gelato_theory.verification import report as views
-from gelato_theory.verification.engine import DEFAULT_POLICIES, VerificationReport, verify
+from gelato_theory.cli.common import (
+    DEFAULT_POLICIES,
+    Outputs,
+    add_progress_arg,
+    add_scenario_args,
+    run_progress,
+    scenario_from_args,
+)
+
+if TYPE_CHECKING:
+    from gelato_theory.verification.engine import VerificationReport
+
+REPORT_FILES = ("report.json", "report.md", "junit.xml")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +62,7 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
         "path module:Name (class or factory taking (scenario, problem)); repeatable "
         f"(default: {', '.join(DEFAULT_POLICIES)})",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_arg(p)
     p.add_argument(
         "--engine",
         choices=("auto", "numpy", "compiled"),
@@ -65,39 +74,53 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
 
 def scenario_with_run_args(args: argparse.Namespace):
     """The scenario with --seeds/--horizon applied (validated like any scenario field)."""
+    from gelato_theory.simulation.compiled import set_default_engine
+
     s = scenario_from_args(args)
     set_default_engine(getattr(args, "engine", "auto"))
     changes = {}
-    if args.seeds is not None:
+    if getattr(args, "seeds", None) is not None:
         changes["verification.seeds"] = args.seeds
-    if args.horizon is not None:
+    if getattr(args, "horizon", None) is not None:
         changes["verification.horizon"] = args.horizon
     return s.replace(**changes) if changes else s
 
 
 def run_verification(args: argparse.Namespace) -> VerificationReport:
+    from gelato_theory.verification.engine import verify
+
     s = scenario_with_run_args(args)
     names = tuple(args.policy or DEFAULT_POLICIES)
-    progress = not args.no_progress and sys.stderr.isatty()
-    return verify(s, policy_names=names, progress=progress)
+    bar = run_progress(args, len(names), s.verification.horizon)
+    try:
+        return verify(s, policy_names=names, progress=bar)
+    finally:
+        if bar:
+            bar.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = Outputs()
+    out = outputs.folder("--out", args.out, REPORT_FILES)
+    json_path = outputs.file("--json", args.json)
+    junit_path = outputs.file("--junit", args.junit)
+    md_path = outputs.file("--markdown", args.markdown)
+
+    from gelato_theory.verification import report as views
+
     report = run_verification(args)
     print(render(report))
-    files: dict[Path, str] = {}
-    if args.out:
-        out = Path(args.out)
-        files[out / "report.json"] = views.to_json_text(report)
-        files[out / "report.md"] = views.to_markdown(report)
-        files[out / "junit.xml"] = views.to_junit(report)
-    if args.json:
-        files[Path(args.json)] = views.to_json_text(report)
-    if args.junit:
-        files[Path(args.junit)] = views.to_junit(report)
-    if args.markdown:
-        files[Path(args.markdown)] = views.to_markdown(report)
-    write_all(files)
+    if out is not None:
+        outputs.files[out / "report.json"] = views.to_json_text(report)
+        outputs.files[out / "report.md"] = views.to_markdown(report)
+        outputs.files[out / "junit.xml"] = views.to_junit(report)
+    if json_path is not None:
+        outputs.files[json_path] = views.to_json_text(report)
+    if junit_path is not None:
+        outputs.files[junit_path] = views.to_junit(report)
+    if md_path is not None:
+        outputs.files[md_path] = views.to_markdown(report)
+    outputs.write()
     if not report.passed:
         print(f"gelato verify: FAIL: {report.reason()}", file=sys.stderr)
         return 1
@@ -130,5 +153,6 @@ def render(report: VerificationReport) -> str:
         for claim, vals in by.items():
             cells = "".join(f"{vals.get(v, ''):>14}" for v in V)
             lines.append(f"{r.policy:<16}{claim:<25}{cells}{vals.get(None, ''):>14}")
+    lines += [f"note: {n}" for n in getattr(report, "notes", [])]
     lines += ["", ("PASS: " if report.passed else "FAIL: ") + report.reason()]
     return "\n".join(lines)

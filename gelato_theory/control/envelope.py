@@ -1,13 +1,15 @@
 """The exact DPP decision as a lookup (SPEC §4): per channel state, the action maximizing
-V u(m, a) - Q y(m, a) depends on Q and V only through lambda = Q / V, and is read off the upper
-envelope of the lines u_a - lambda y_a (:func:`gelato_theory.exact.dual.envelope`): the breakpoints
-lambda_1 < lambda_2 < ... and the action between each pair. A decision is then a count of the
-breakpoints at or below lambda (ties go to the lower-cost action, as in
-:func:`gelato_theory.exact.dual.argmax_low_cost`) instead of a scan of the whole menu.
+V u(m, a) - Q y(m, a) under the tie rule depends on Q and V only through lambda = Q / V (the tie band
+TIE_RTOL (V max|u| + Q max|y|) scales with V too), and is read off
+:func:`gelato_theory.exact.dual.decision_envelope`: the points lambda_1 < lambda_2 < ... where the
+choice changes and the action between each pair. A decision is then a count of the switch points at
+or below lambda instead of a scan of the whole menu; it equals the scan
+(:func:`gelato_theory.control.per_slot.solve_per_slot`) because both apply
+:func:`gelato_theory.exact.dual.argmax_low_cost` with the same band.
 
-The count is read from one table: with G the sorted finite breakpoints of every state, r = #{G <= lambda}
-(one ``searchsorted``) fixes #{breaks of m <= lambda} for every m at once, so ``lookup[m, r]`` is the
-action — exact comparisons, no per-state search.
+The count is read from one table: with G the sorted finite switch points of every state,
+r = #{G <= lambda} (one ``searchsorted``) fixes #{switch points of m <= lambda} for every m at once,
+so ``lookup[m, r]`` is the action: exact comparisons, no per-state search.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gelato_theory.exact.dual import envelope
+from gelato_theory.exact.dual import decision_envelope
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,9 +47,15 @@ class EnvelopeTable:
     def build(
         cls, u: np.ndarray, y: np.ndarray, allowed: np.ndarray | None = None
     ) -> EnvelopeTable:
-        """Envelopes of every state's lines u(m, a) - lambda y(m, a) over the allowed actions."""
+        """Decision envelopes of every state's lines u(m, a) - lambda y(m, a) over the allowed
+        actions; the tie band is scaled by max|u|, max|y| over the whole row, as in the scan."""
         idx = np.arange(u.shape[1]) if allowed is None else np.flatnonzero(allowed)
-        per_state = [envelope(u[m, idx], y[m, idx]) for m in range(u.shape[0])]
+        per_state = [
+            decision_envelope(
+                u[m, idx], y[m, idx], (float(np.abs(u[m]).max()), float(np.abs(y[m]).max()))
+            )
+            for m in range(u.shape[0])
+        ]
         L = max(len(b) for _, b in per_state)
         breaks = np.full((u.shape[0], max(L, 1)), np.inf)
         actions = np.empty((u.shape[0], max(L, 1) + 1), dtype=np.int64)

@@ -15,7 +15,7 @@ concave in x (y_c, y_k: cost per computed / sent position; t_c, t_k: time per co
 position). With s = 1 (eta = inf and every type passes) use K itself: alpha' (1 - exp(K ln a)) -
 beta' K. Both are parametrized problems (alpha, beta are cvxpy Parameters), built once per (state,
 threshold) and re-solved cheaply. The integer optimum is the better of the two integers around the
-continuous one (unimodality).
+continuous one (unimodality), ties to the smaller K as in the exact scan.
 """
 
 from __future__ import annotations
@@ -26,10 +26,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from gelato_theory.errors import SolverError
-from gelato_theory.exact.dual import argmax_low_cost
+from gelato_theory.exact.dual import TIE_RTOL, argmax_low_cost, tie_tolerance
 from gelato_theory.exact.problem import Problem
 
 CONIC_SOLVER = "CLARABEL"
+
+
+def _utility(problem: Problem, m: np.ndarray, theta: np.ndarray | None) -> np.ndarray:
+    """u(m, a) rows (B, A); with ``theta`` (B,) the per-second utility N - theta T."""
+    if theta is None:
+        return problem.u[m]
+    st = problem.stats
+    return st.N[m] - np.asarray(theta, dtype=float)[:, None] * st.T[m]
 
 
 def dpp_scores(
@@ -38,20 +46,30 @@ def dpp_scores(
     """V u(m, a) - Q y(m, a) for every action: (B, A). ``theta`` (B,) re-weights time (per_second)."""
     V = np.asarray(V, dtype=float)[:, None]
     Q = np.asarray(Q, dtype=float)[:, None]
-    if theta is None:
-        u = problem.u[m]
-    else:
-        st = problem.stats
-        u = st.N[m] - np.asarray(theta, dtype=float)[:, None] * st.T[m]
-    return V * u - Q * problem.y[m]
+    return V * _utility(problem, m, theta) - Q * problem.y[m]
 
 
 def solve_per_slot(
-    problem: Problem, m: np.ndarray, Q: np.ndarray, V: np.ndarray, theta: np.ndarray | None = None
+    problem: Problem,
+    m: np.ndarray,
+    Q: np.ndarray,
+    V: np.ndarray,
+    theta: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Exact DPP action index per trajectory: (B,) int into the problem's action menu."""
+    """Exact DPP action index per trajectory: (B,) int into the problem's action menu.
+
+    The tie rule of SPEC §4: scores within TIE_RTOL (V max|u| + Q max|y|) of the best are tied (the
+    maxima over the state's whole menu); the lowest cost among them wins, then the higher
+    utility, then the lower index. ``allowed`` (A,)
+    bool restricts the menu.
+    """
+    u = _utility(problem, m, theta)
+    y = problem.y[m]
     scores = dpp_scores(problem, m, Q, V, theta)
-    return argmax_low_cost(scores, problem.y[m])
+    if allowed is not None:
+        scores = np.where(np.asarray(allowed, bool)[None], scores, -np.inf)
+    return argmax_low_cost(scores, y, tie_tolerance(u, y, V, Q), u)
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,17 @@ class ConcaveSlot:
             value=float(self.prob.value),
             status=str(self.prob.status),
         )
+
+    def integer_optimum(
+        self, sol: ContinuousSolution, Q: float, V: float, theta: float = 0.0
+    ) -> int:
+        """The better of the two integers around ``sol.K_cont`` (unimodality) under the tie rule of
+        SPEC §4: values within TIE_RTOL (|alpha| + |beta|) are tied and go to the smaller K."""
+        Ks = np.array([math.floor(sol.K_cont), min(math.ceil(sol.K_cont), self.K_max)])
+        vals = self.value(Ks, Q, V, theta)
+        alpha, beta = self._coefficients(Q, V, theta)
+        tol = TIE_RTOL * (abs(alpha) + abs(beta))
+        return int(Ks[argmax_low_cost(vals[None], Ks[None].astype(float), tol)[0]])
 
 
 def slot_costs(problem: Problem, scenario, state: int) -> tuple[float, float, float, float]:

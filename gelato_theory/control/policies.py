@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gelato_theory.control.envelope import EnvelopeTable
-from gelato_theory.control.per_slot import dpp_scores
+from gelato_theory.control.per_slot import solve_per_slot
 from gelato_theory.control.protocol import (
     APPROXIMATE_DPP,
     CAUSAL,
@@ -30,7 +30,6 @@ from gelato_theory.control.protocol import (
     Observation,
     Policy,
 )
-from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.stopping import CumulativeAcceptance, QueueAware, StopRule
 
@@ -107,8 +106,8 @@ class DPP:
         else:  # running ratio: theta differs per trajectory, scan the menu
             with np.errstate(divide="ignore", invalid="ignore"):
                 theta = np.where(obs.seconds > 0, obs.tokens / obs.seconds, 0.0)
-            scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V, theta) + self._penalty
-            action = argmax_low_cost(scores, self.problem.y[obs.m])
+            allowed = np.isfinite(self._penalty)
+            action = solve_per_slot(self.problem, obs.m, obs.Q, obs.V, theta, allowed)
         d = _menu_decision(self.problem, action)
         rule, act = d.rule, action
         if self.inner == "queue_aware":

@@ -103,6 +103,10 @@ class KneserNeyModel:
     def __init__(self, text: np.ndarray, vocab_size: int, order: int) -> None:
         if order < 1:
             raise ExecutorInputError("order", order, "must be >= 1")
+        if int(vocab_size) ** order >= 2**63:  # n-gram ids are base-V numbers in int64
+            raise ExecutorInputError(
+                "order", order, f"must keep vocab_size^order < 2^63 (vocab_size = {vocab_size})"
+            )
         V = self.V = int(vocab_size)
         self.order = order
         grams: dict[int, tuple[np.ndarray, np.ndarray]] = {}

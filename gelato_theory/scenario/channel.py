@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def quantized_rayleigh(mean_gain: float, states: int) -> tuple[np.ndarray, np.ndarray]:
@@ -12,6 +15,8 @@ def quantized_rayleigh(mean_gain: float, states: int) -> tuple[np.ndarray, np.nd
     intervals of probability 1/M each; a state's gain is the conditional mean of h on its interval.
     Returns (h, pi) with h increasing, pi = 1/M. Unit: linear power gain.
     """
+    import numpy as np
+
     m = np.arange(states + 1, dtype=float)
     with np.errstate(divide="ignore"):
         edges = -mean_gain * np.log1p(-m / states)  # quantiles; last edge is +inf
@@ -27,7 +32,9 @@ def quantized_rayleigh(mean_gain: float, states: int) -> tuple[np.ndarray, np.nd
 
 def path_loss_gain(distance_m: float, loss_db_at_1km: float, exponent: float) -> float:
     """Mean linear power gain of the log-distance model PL(d) = PL(1 km) + 10 n log10(d / 1 km)."""
-    loss_db = loss_db_at_1km + 10.0 * exponent * np.log10(distance_m / 1000.0)
+    import math
+
+    loss_db = loss_db_at_1km + 10.0 * exponent * math.log10(distance_m / 1000.0)
     return float(10.0 ** (-loss_db / 10.0))
 
 
@@ -35,5 +42,7 @@ def shannon_rate_bps(
     h: np.ndarray, bandwidth_hz: float, tx_power_w: float, noise_psd_w_per_hz: float
 ) -> np.ndarray:
     """R(h) = W log2(1 + P_tx h / (N0 W)), bit/s."""
+    import numpy as np
+
     snr = tx_power_w * np.asarray(h, dtype=float) / (noise_psd_w_per_hz * bandwidth_hz)
     return bandwidth_hz * np.log1p(snr) / np.log(2.0)

@@ -86,12 +86,28 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as exc:
         raise ScenarioError(
             "scenario", str(p), f"must be a readable file ({exc.strerror})"
         ) from None
-    return loads_scenario(text, source=str(p))
+    return loads_scenario(decode_toml(data, str(p)), source=str(p))
+
+
+def decode_toml(data: bytes, source: str) -> str:
+    """TOML text from bytes: UTF-8 without a byte-order mark (the TOML specification), or a
+    ScenarioError naming the file, the offending byte and its offset."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ScenarioError(
+            source, "UTF-8 byte-order mark at byte 0", "must be UTF-8 without a byte-order mark"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise ScenarioError(
+            source, f"byte 0x{bad} at offset {exc.start}", "must be UTF-8 text (TOML)"
+        ) from None
 
 
 def loads_scenario(text: str, source: str = "<string>") -> Scenario:

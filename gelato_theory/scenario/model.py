@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from gelato_theory.scenario.channel import quantized_rayleigh, shannon_rate_bps
 
@@ -35,6 +36,8 @@ class ChannelConfig:
         if self.model == "rayleigh":
             assert self.mean_gain is not None
             return quantized_rayleigh(self.mean_gain, self.states)
+        import numpy as np
+
         h = np.asarray(self.gains, dtype=float)
         pi = np.asarray(self.probabilities, dtype=float)
         order = np.argsort(h, kind="stable")

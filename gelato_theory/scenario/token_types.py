@@ -13,6 +13,7 @@ entropy predicts rejection strongly (``draft_scale`` = 1, the default, is the pl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,16 +78,46 @@ def _token_types_cached(cfg: TokenConfig) -> TokenTypes:
             "(gelato_theory.simulation.prepare.prepare does this for every command)",
         )
     if cfg.model == "table":
-        return _frozen(
-            TokenTypes(
-                w=np.asarray(cfg.weights, dtype=float),
-                H=np.asarray(cfg.entropies, dtype=float),
-                beta=np.asarray(cfg.acceptances, dtype=float),
-            )
-        )
+        H = np.asarray(cfg.entropies, dtype=float)
+        beta = np.asarray(cfg.acceptances, dtype=float)
+        p, q = table_pair(H, beta)
+        return _frozen(TokenTypes(w=np.asarray(cfg.weights, dtype=float), H=H, beta=beta, p=p, q=q))
     return synthetic_types(
         cfg.types, cfg.vocab, cfg.seed, cfg.sharpness, cfg.mismatch, cfg.draft_scale
     )
+
+
+TABLE_VOCAB_CAP = 4096
+
+
+def table_pair(H: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Target and draft distributions (J, n + 1) realizing a table's types, so that the executor
+    samples real tokens for ``tokens.model = "table"``: q_j puts 1 - x on token 0 and x evenly on
+    tokens 1..n-1, x chosen by bisection so that H(q_j) = H_j (n = ceil(e^{max H}) + 1, at most
+    TABLE_VOCAB_CAP; larger entropies get the uniform q); p_j = beta_j q_j + (1 - beta_j) on the
+    extra token n, which q never draws, so sum_x min(p_j, q_j) = beta_j exactly and every drafted
+    token is accepted with probability beta_j. The executor's entropy test reads H_j itself."""
+    J = H.size
+    n = int(
+        min(max(math.ceil(math.exp(min(float(H.max(initial=0.0)), 20.0))) + 1, 2), TABLE_VOCAB_CAP)
+    )
+    lo, hi = np.zeros(J), np.full(J, (n - 1) / n)  # f(x) increases from 0 to log n on [lo, hi]
+    target = np.minimum(H, math.log(n))
+    for _ in range(80):
+        x = (lo + hi) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = -np.where(x < 1, (1 - x) * np.log1p(-x), 0.0) - np.where(
+                x > 0, x * np.log(x / (n - 1)), 0.0
+            )
+        below = f < target
+        lo, hi = np.where(below, x, lo), np.where(below, hi, x)
+    x = (lo + hi) / 2
+    q = np.zeros((J, n + 1))
+    q[:, 0] = 1 - x
+    q[:, 1:n] = (x / (n - 1))[:, None]
+    p = beta[:, None] * q
+    p[:, n] += 1 - beta
+    return p, q
 
 
 def synthetic_types(

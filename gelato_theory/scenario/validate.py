@@ -9,6 +9,25 @@ from gelato_theory.scenario.model import Scenario
 
 PROBABILITY_TOLERANCE = 1e-9
 
+# Size limits (SPEC §8): what one run can hold in memory and finish in reasonable time.
+MAX_K = 256  # actions.K_max: power-sum tables are (states x menu x K_max)
+MAX_THRESHOLDS = 64
+MAX_MENU = 4096  # (K_max + 1) x thresholds
+MAX_STATES = 1024  # channel states M
+MAX_LP = 200_000  # M x menu: LP variables (cvxpy/Clarabel solves this size in seconds)
+MAX_TYPES = 4096
+MAX_VOCAB = 65_536
+MAX_TABLE = 4_000_000  # types x vocab: p and q as float64 take 64 MB at this size
+MAX_NGRAM_ORDER = 9  # n-gram ids are base-103 numbers in int64: 103^9 < 2^63 <= 103^10
+MAX_V_GRID = 200
+MAX_SEEDS = 100_000
+MAX_HORIZON = 100_000_000
+# seeds x |V| x horizon per policy; the batched simulator advances about 1e6-1e7 trajectory-rounds
+# per second on one core, so this is minutes to a few hours
+MAX_WORK = 10_000_000_000
+MAX_MAGNITUDE = 1e12  # J, s, W, Hz, bit: the largest physical input
+MAX_COST_RATIO = 1e9  # largest per-round cost over the budget (energy), see _conditioning
+
 
 def finite(field: str, value: float, *, positive: bool = False, nonneg: bool = False) -> None:
     """Reject non-numbers, NaN, infinities, and (optionally) non-positive or negative values."""
@@ -35,8 +54,31 @@ def probability_vector(field: str, values: tuple[float, ...], n: int | None = No
         raise ScenarioError(field, list(values), f"must sum to 1 (sums to {total!r})")
 
 
+def at_most(field: str, value: float, limit: float, why: str) -> None:
+    """Reject a size above its stated limit; ``why`` says what the limit protects."""
+    if value > limit:
+        raise ScenarioError(field, value, f"must be <= {limit:g} ({why})")
+
+
+def magnitude(field: str, value: float) -> None:
+    """A physical quantity must be at most MAX_MAGNITUDE in SI units (J, s, W, Hz, bit)."""
+    if abs(value) > MAX_MAGNITUDE:
+        raise ScenarioError(
+            field,
+            value,
+            f"must be <= {MAX_MAGNITUDE:g} in SI units (costs, budgets and Q0^2 enter the LP and "
+            "the bounds together; beyond that double precision cannot resolve them)",
+        )
+
+
 def validate(s: Scenario) -> None:
     """Check every rule of SPEC §8 that a scenario object can break; raise on the first breach."""
+    _validate_fields(s)
+    _validate_sizes(s)
+    _conditioning(s)
+
+
+def _validate_fields(s: Scenario) -> None:
     ch = s.channel
     if ch.model not in ("rayleigh", "table"):
         raise ScenarioError("channel.model", ch.model, "must be 'rayleigh' or 'table'")
@@ -149,6 +191,87 @@ def validate(s: Scenario) -> None:
     finite("verification.confidence", v.confidence)
     if not 0.5 <= v.confidence < 1:
         raise ScenarioError("verification.confidence", v.confidence, "must be in [0.5, 1)")
+
+
+def _validate_sizes(s: Scenario) -> None:
+    """Sizes that cannot fit in memory or time, against the limits above (SPEC §8)."""
+    ch, t, a = s.channel, s.tokens, s.actions
+    M = ch.states if ch.model == "rayleigh" else len(ch.gains)
+    field = "channel.states" if ch.model == "rayleigh" else "len(channel.gains)"
+    at_most(field, M, MAX_STATES, "channel states; the LP grows with states x actions")
+    at_most("actions.K_max", a.K_max, MAX_K, "drafting budget; round tables grow with it")
+    at_most("len(actions.thresholds)", len(a.thresholds), MAX_THRESHOLDS, "thresholds")
+    A = (a.K_max + 1) * len(a.thresholds)
+    at_most("actions (K_max + 1) x thresholds", A, MAX_MENU, "menu size")
+    at_most(
+        f"{field} x menu",
+        M * A,
+        MAX_LP,
+        f"LP variables: {M} states x {A} actions; fewer states or a smaller menu",
+    )
+    if t.model == "synthetic":
+        at_most("tokens.types", t.types, MAX_TYPES, "token types")
+        at_most("tokens.vocab", t.vocab, MAX_VOCAB, "vocabulary size")
+        at_most(
+            "tokens.types x tokens.vocab",
+            t.types * t.vocab,
+            MAX_TABLE,
+            f"the p and q tables would take {16 * t.types * t.vocab / 1e6:.3g} MB",
+        )
+    elif t.model == "ngram":
+        at_most("tokens.target_order", t.target_order, MAX_NGRAM_ORDER, "n-gram ids fit int64")
+    elif t.model == "table":
+        at_most("len(tokens.weights)", len(t.weights), MAX_TYPES, "token types")
+    c, v = s.control, s.verification
+    at_most("len(control.V)", len(c.V), MAX_V_GRID, "values in the V grid")
+    at_most("verification.seeds", v.seeds, MAX_SEEDS, "seeds per V")
+    at_most("verification.horizon", v.horizon, MAX_HORIZON, "rounds per trajectory")
+    work = v.seeds * len(c.V) * v.horizon
+    if work > MAX_WORK:
+        raise ScenarioError(
+            "verification.seeds x |control.V| x verification.horizon",
+            work,
+            f"must be <= {MAX_WORK:g} trajectory-rounds per policy (at ~1e6-1e7 per second that "
+            f"is minutes to hours; this run would need about {work / 1e6 / 3600:.3g} h at 1e6/s): "
+            "reduce seeds, horizon or the V grid",
+        )
+
+
+def _conditioning(s: Scenario) -> None:
+    """Magnitudes of every physical input, and the transmit energy of the weakest channel state
+    against the budget: the LP sees costs and budget together (SPEC §8)."""
+    ch, d, e, o = s.channel, s.device, s.edge, s.objective
+    for field, value in (
+        ("channel.bandwidth_hz", ch.bandwidth_hz),
+        ("channel.tx_power_w", ch.tx_power_w),
+        ("device.e_c", d.e_c),
+        ("device.tau_c", d.tau_c),
+        ("device.e_0", d.e_0),
+        ("device.payload_bits", d.payload_bits),
+        ("edge.tau_0", e.tau_0),
+        ("edge.tau_v1", e.tau_v1),
+        ("objective.energy_budget_j", o.energy_budget_j or 0.0),
+        ("objective.power_budget_w", o.power_budget_w or 0.0),
+        ("control.Q0", s.control.Q0),
+    ):
+        magnitude(field, value)
+    for i, v in enumerate(s.control.V):
+        magnitude(f"control.V[{i}]", v)
+    # weakest state's rate from the smallest gain (rayleigh: the lowest of M quantiles is about
+    # mean_gain / (2M)); transmit energy per token must stay within MAX_COST_RATIO of the budget
+    h_min = min(ch.gains) if ch.model == "table" else ch.mean_gain / (2.0 * ch.states)
+    snr = ch.tx_power_w * h_min / (ch.noise_psd_w_per_hz * ch.bandwidth_hz)
+    rate = ch.bandwidth_hz * math.log1p(snr) / math.log(2.0)
+    budget = o.energy_budget_j if o.kind == "per_round" else o.power_budget_w * e.tau_0
+    e_tx = ch.tx_power_w * d.payload_bits / rate if rate > 0 else math.inf
+    if not e_tx <= MAX_COST_RATIO * budget:
+        raise ScenarioError(
+            "channel",
+            f"rate {rate:.3g} bit/s in the weakest state",
+            f"one token would cost e_tx = {e_tx:.3g} J, more than {MAX_COST_RATIO:g} x the "
+            f"per-round budget {budget:.3g} J: check bandwidth_hz = {ch.bandwidth_hz:g}, "
+            f"tx_power_w, noise_psd_w_per_hz and the gains",
+        )
 
 
 def _integer(field: str, value: object, minimum: int) -> None:

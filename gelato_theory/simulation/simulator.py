@@ -134,10 +134,15 @@ def simulate(
     eng = select_engine(engine, policy, dynamics.executor, queue_update)
     if eng == "compiled":
         parts = [run_pairs(dynamics, policy, V, pairs, T, root, trace_every)]
+        if progress:  # the kernel runs every round at once: advance the bar past them
+            from gelato_theory.progress import track
+
+            for _ in track(range(T), policy.name, progress):
+                pass
     else:
         parts = [
             _run(
-                dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress and j == 0
+                dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress if j == 0 else False
             )
             for j in range(0, len(pairs), size)
         ]
@@ -179,9 +184,9 @@ def _run(
     bufs = [a.start(loop.state) for a in accs]
     rounds = range(T)
     if progress:
-        from tqdm import tqdm
+        from gelato_theory.progress import track
 
-        rounds = tqdm(rounds, desc=policy.name, unit="round", leave=False)
+        rounds = track(rounds, policy.name, progress)
     for _ in rounds:
         decision, pstate = driver.decide(loop.observe(), pstate)
         rec = loop.advance(decision)

@@ -30,8 +30,10 @@ import pytest
 
 from gelato_theory.errors import GelatoError
 from gelato_theory.scenario.load import scenario_from_dict
-from gelato_theory.verification.claims import CLAIMS
-from gelato_theory.verification.engine import DEFAULT_POLICIES, verify
+
+# Nothing heavy at import time (this module loads in every pytest session of an environment where
+# gelato-theory is installed): the verifier (cvxpy, sympy) is imported when a gelato_*.toml file
+# is collected, and Hypothesis is never needed here.
 
 GRID_CLAIMS = ("utility_scaling", "backlog_scaling")
 PER_V_ONLY = {"closed_form_consistency": "exact", "rate_throughput": "per_second"}
@@ -55,6 +57,9 @@ class ScenarioFile(pytest.File):
     """A scenario file: one item per (policy, claim, V)."""
 
     def collect(self):
+        from gelato_theory.verification.claims import CLAIMS
+        from gelato_theory.verification.engine import DEFAULT_POLICIES
+
         try:
             data = tomllib.loads(self.path.read_text(encoding="utf-8"))
             opts = data.pop("pytest", {})
@@ -95,6 +100,8 @@ class ScenarioFile(pytest.File):
             here = str(self.path.parent.resolve())
             if here not in sys.path:
                 sys.path.insert(0, here)  # user policies next to the scenario file import
+            from gelato_theory.verification.engine import verify
+
             try:
                 self._report = verify(self.scenario, policy_names=self.policies)
             except GelatoError as exc:

@@ -163,15 +163,17 @@ def compare(
     seeds: int | None = None,
     horizon: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> ComparisonResult:
-    """Run every policy at one V (default: the largest of the scenario's grid) and tabulate."""
+    """Run every policy at one V (default: the largest of the scenario's grid) and tabulate;
+    ``executor`` runs the rounds (default: the scenario's own; an n-gram pair after prepare())."""
     problem, c = constants(scenario)
     V = float(max(scenario.control.V) if V is None else V)
     S = scenario.verification.seeds if seeds is None else int(seeds)
     T = scenario.verification.horizon if horizon is None else int(horizon)
     level = scenario.verification.confidence
     obj = scenario.objective
-    ex = Executor(scenario)
+    ex = executor or Executor(scenario)
     sims = {
         name: simulate(
             scenario, problem, pol, V=[V], seeds=S, horizon=T, executor=ex, progress=progress

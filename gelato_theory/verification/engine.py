@@ -64,6 +64,7 @@ class VerificationReport:
     bounds: list[VBounds]
     results: list[PolicyResult]
     settings: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # remarks on the run that are not verdicts
 
     @property
     def verdicts(self) -> list[Verdict]:
@@ -227,7 +228,16 @@ def verify(
             "entropy_acceptance_correlation": cal.correlation(),
             "fitted_gamma": cal.fit_gamma(),
         }
-    return VerificationReport(scenario, problem, c, bounds, results, settings)
+    notes = []
+    from gelato_theory.exact.dual import greedy_actions
+
+    free = greedy_actions(problem, 0.0)  # lambda* = 0 iff the unconstrained optimum is feasible
+    if problem.pi @ problem.y[np.arange(problem.M), free] <= 0.0:
+        notes.append(
+            "the budget never binds (lambda* = 0): the unconstrained optimum already meets it, "
+            "so the budget and backlog claims are trivially met; tighten the budget to test them"
+        )
+    return VerificationReport(scenario, problem, c, bounds, results, settings, notes)
 
 
 def diagnostics(

@@ -58,6 +58,7 @@ def to_dict(report: VerificationReport) -> dict:
             "inconclusive": report.count("inconclusive"),
             "reason": report.reason(),
         },
+        "notes": list(report.notes),
     }
 
 
@@ -78,6 +79,7 @@ def to_markdown(report: VerificationReport) -> str:
         "",
         f"**{'PASS' if report.passed else 'FAIL'}** — {report.reason()}",
         "",
+        *(f"> **Note:** {n}\n" for n in report.notes),
         f"{st['seeds']} seeds × {st['horizon']} rounds per V; confidence {st['confidence']} overall "
         f"({st['confidence_per_claim']:.5f} per expectation claim, Bonferroni).",
         "",

@@ -11,9 +11,11 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gelato_theory.errors import ScenarioError
 from gelato_theory.scenario import Scenario, load_scenario, preset
+from gelato_theory.scenario.load import decode_toml
 from gelato_theory.verification.claims import CLAIMS
 from gelato_theory.verification.engine import VerificationReport, verify
 
@@ -39,7 +41,7 @@ def load_suite(path: str | Path) -> list[Case]:
     """Parse and validate a suite manifest; every scenario is loaded (and validated) up front."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(decode_toml(p.read_bytes(), str(p)))
     except OSError as exc:
         raise ScenarioError("suite", str(p), f"must be a readable file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -92,11 +94,20 @@ def judge_case(case: Case, report: VerificationReport) -> tuple[bool, str]:
     )
 
 
-def run_suite(cases: list[Case], progress: Callable[[str], None] | None = None) -> list[CaseResult]:
-    """Verify every case in order."""
+def run_suite(
+    cases: list[Case],
+    progress: Callable[[str], None] | None = None,
+    case_progress: Callable[[int, Case], Any] | None = None,
+) -> list[CaseResult]:
+    """Verify every case in order; ``case_progress(i, case)`` gives each run's progress display."""
     results = []
-    for case in cases:
-        report = verify(case.scenario)
+    for i, case in enumerate(cases):
+        bar = case_progress(i, case) if case_progress else False
+        try:
+            report = verify(case.scenario, progress=bar)
+        finally:
+            if bar:
+                bar.close()
         met, reason = judge_case(case, report)
         results.append(CaseResult(case, report, met, reason))
         if progress:

@@ -1,0 +1,1 @@
+"""The regression suite shipped with the package: suite.toml and its scenarios (SPEC §6)."""
