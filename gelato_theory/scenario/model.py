@@ -77,7 +77,9 @@ class TokenConfig:
     seed: int = 0  # generator seed (synthetic)
     sharpness: tuple[float, float] = (0.5, 6.0)  # range of target logit scales (entropy spread)
     mismatch: float = 1.0  # std of the draft's logit perturbation (draft-target mismatch)
-    draft_scale: float = 1.0  # the draft's logits are draft_scale x the target's (< 1: underconfident)
+    draft_scale: float = (
+        1.0  # the draft's logits are draft_scale x the target's (< 1: underconfident)
+    )
     weights: tuple[float, ...] = ()  # w_j (table)
     entropies: tuple[float, ...] = ()  # H_j = H(q_j), nats (table)
     acceptances: tuple[float, ...] = ()  # beta_j (table)

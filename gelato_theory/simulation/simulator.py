@@ -142,7 +142,14 @@ def simulate(
     else:
         parts = [
             _run(
-                dynamics, policy, V, pairs[j : j + size], T, root, trace_every, progress if j == 0 else False
+                dynamics,
+                policy,
+                V,
+                pairs[j : j + size],
+                T,
+                root,
+                trace_every,
+                progress if j == 0 else False,
             )
             for j in range(0, len(pairs), size)
         ]
