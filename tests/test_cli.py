@@ -42,13 +42,17 @@ def test_help_defaults_match_the_modules_they_stand_for():
 
     assert common.DEFAULT_POLICIES == tuple(DEFAULT_POLICIES)
     assert plot.DEFAULT_FORMATS == tuple(DEFAULT_FORMATS)
+    from gelato_theory.cli import check_policy
+    from gelato_theory.control import checker
+
+    assert (check_policy.BATCH, check_policy.ROUNDS) == (checker.BATCH, checker.ROUNDS)
 
 
 def test_preset_help_lists_the_names(capsys):
     with pytest.raises(SystemExit):
         main(["bounds", "--help"])
     out = capsys.readouterr().out
-    assert "default, paper-like" in out and "--quiet" in out and "--verbose" in out
+    assert "default, exit-heavy, paper-like" in out and "--quiet" in out and "--verbose" in out
 
 
 def test_quiet_and_verbose_set_the_log_level(tmp_path, capsys):

@@ -12,9 +12,11 @@ import argparse
 from gelato_theory.cli.common import add_scenario_args, scenario_from_args
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from gelato_theory.control.checker import BATCH, ROUNDS
+#: equal to gelato_theory.control.checker.BATCH and ROUNDS (tested); here so --help loads no numpy
+BATCH, ROUNDS = 12, 16
 
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check-policy",
         help="check that a controller keeps the policy protocol (shapes, menu, determinism, ...)",
