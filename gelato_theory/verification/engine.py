@@ -154,13 +154,7 @@ def verify(
         "policies": list(policy_names),
     }
     if prepared.calibration is not None:
-        cal = prepared.calibration
-        settings["calibration"] = {
-            "positions": int(cal.H.size),
-            "acceptance_rate": cal.acceptance_rate,
-            "entropy_acceptance_correlation": cal.correlation(),
-            "fitted_gamma": cal.fit_gamma(),
-        }
+        settings["calibration"] = prepared.calibration.report(scenario.actions.thresholds)
     return VerificationReport(scenario, problem, c, bounds, results, settings)
 
 
