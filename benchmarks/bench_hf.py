@@ -57,8 +57,10 @@ def main() -> None:
     print(f"  batched:        {rounds / tb:8.1f} rounds/s  {nb / tb:8.1f} tokens/s")
     print(f"  one at a time:  {rounds / ts:8.1f} rounds/s  {ns / ts:8.1f} tokens/s")
     print(f"  batched / one-at-a-time: {ts / tb:.1f}x (same trajectories, one run)")
-    print(f"  target passes per emitted token: batched {pb / nb:.4f} "
-          f"(per trajectory {pb * B / nb:.3f}), one at a time {ps / ns:.3f}")
+    print(
+        f"  target passes per emitted token: batched {pb / nb:.4f} "
+        f"(per trajectory {pb * B / nb:.3f}), one at a time {ps / ns:.3f}"
+    )
     print(f"  tokens per round: {nb / rounds:.3f}")
 
 

@@ -162,7 +162,7 @@ def test_broken_acceptance_fails_both_checks(models, monkeypatch) -> None:
 def test_temperature_and_top_p_law(models) -> None:
     """The output law is the target's tempered, nucleus-cut distribution."""
     pair = fresh_pair(models, temperature=0.8, top_p=0.9)
-    pit, _, _, _ = run_with_reference(pair, rounds=10, batch=48, K=3, rule=FixedThreshold(2.5))
+    pit, _, _, _ = run_with_reference(pair, rounds=8, batch=40, K=3, rule=FixedThreshold(2.5))
     assert uniform_fit(pit)
 
 
@@ -287,7 +287,7 @@ def test_training_is_deterministic() -> None:
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def scenario_text(tokens: str, horizon: int = 60) -> str:
+def scenario_text(tokens: str, horizon: int = 40) -> str:
     return textwrap.dedent(
         f"""
         name = "hf-tiny"
@@ -320,7 +320,7 @@ def scenario_text(tokens: str, horizon: int = 60) -> str:
         V = [0.03, 0.3]
         [verification]
         horizon = {horizon}
-        seeds = 3
+        seeds = 2
         """
     )
 
@@ -381,6 +381,8 @@ def test_verify_cli_end_to_end_on_local_folders(tmp_path, models) -> None:
     data = json.loads(report.read_text())
     cal = data["settings"]["calibration"]
     assert cal["positions"] > 1000 and len(cal["acceptance_by_position"]) == 4
+    # reached positions deeper in a round have easier contexts: not i.i.d.
+    assert cal["tokens_per_round_se"] > 0
     assert np.isfinite(cal["iid_z"])
     claims = {v["claim"] for v in data["verdicts"]}
     assert "closed_form_consistency" in claims
