@@ -131,12 +131,12 @@ def uniform_fit(u: np.ndarray, bins: int = 20, delta: float = 1e-6) -> bool:
 @pytest.fixture(scope="module")
 def real_run(models):
     pair = fresh_pair(models)
-    return pair, run_with_reference(pair, rounds=24, batch=48, K=4, rule=no_early_exit())
+    return pair, run_with_reference(pair, rounds=20, batch=48, K=4, rule=no_early_exit())
 
 
 def test_emitted_tokens_follow_the_target(real_run) -> None:
     _, (pit, _, _, _) = real_run
-    assert pit.size > 2500
+    assert pit.size > 1800
     assert uniform_fit(pit)
 
 
@@ -153,7 +153,7 @@ def test_acceptance_matches_sum_min_per_position(real_run) -> None:
 def test_broken_acceptance_fails_both_checks(models, monkeypatch) -> None:
     break_acceptance(monkeypatch)
     pair = fresh_pair(models)
-    pit, acc, beta, _ = run_with_reference(pair, rounds=12, batch=48, K=4, rule=no_early_exit())
+    pit, acc, beta, _ = run_with_reference(pair, rounds=8, batch=48, K=4, rule=no_early_exit())
     assert not uniform_fit(pit)
     se = np.sqrt((beta * (1 - beta)).sum()) / acc.size
     assert abs(acc.mean() - beta.mean()) > 4 * se
@@ -209,11 +209,11 @@ def test_cached_rows_equal_recomputation_across_restarts(models, monkeypatch) ->
     B = 5
     streams = ex.streams(1, range(B))
     history = ex.initial_history(B, streams.next()[:, 0])
-    for _ in range(40):  # contexts pass 40 tokens several times: restarts and compaction
+    for _ in range(30):  # contexts pass 40 tokens several times: restarts and compaction
         U = streams.next()
         out = ex.run_round(ex.channel_states(U[:, 0]), np.full(B, 4), no_early_exit(), U, history)
         history = out.history
-    assert len(checked) == 40 and sum(checked) > 100
+    assert len(checked) == 30 and sum(checked) > 80
 
 
 def test_same_trajectory_whatever_the_batch(models) -> None:
@@ -287,7 +287,7 @@ def test_training_is_deterministic() -> None:
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def scenario_text(tokens: str, horizon: int = 40) -> str:
+def scenario_text(tokens: str, horizon: int = 30) -> str:
     return textwrap.dedent(
         f"""
         name = "hf-tiny"
@@ -311,8 +311,8 @@ def scenario_text(tokens: str, horizon: int = 40) -> str:
         {tokens}
         calibration_rounds = 10
         [actions]
-        K_max = 4
-        thresholds = [1.5, inf]
+        K_max = 3
+        thresholds = [2.5, inf]
         [objective]
         kind = "per_round"
         energy_budget_j = 0.12
@@ -380,7 +380,7 @@ def test_verify_cli_end_to_end_on_local_folders(tmp_path, models) -> None:
     assert r.returncode in (0, 1), r.stderr[-2000:]
     data = json.loads(report.read_text())
     cal = data["settings"]["calibration"]
-    assert cal["positions"] > 1000 and len(cal["acceptance_by_position"]) == 4
+    assert cal["positions"] > 1000 and len(cal["acceptance_by_position"]) == 3
     # reached positions deeper in a round have easier contexts: not i.i.d.
     assert cal["tokens_per_round_se"] > 0
     assert np.isfinite(cal["iid_z"])
