@@ -68,3 +68,21 @@ class PolicyCheckError(PolicyError):
     def __init__(self, policy: str, problem: str, kind: str) -> None:
         self.kind = kind
         super().__init__(policy, f"[{kind}] {problem}")
+
+
+class VocabularyMismatchError(ExecutorInputError):
+    """Draft and target of a pair do not share one vocabulary (SPEC §8); names both sizes."""
+
+    def __init__(self, draft: str, draft_size: int, target: str, target_size: int) -> None:
+        super().__init__(
+            f"{draft} vocabulary size",
+            draft_size,
+            f"must equal the {target} vocabulary size {target_size}: draft and target need one "
+            "shared vocabulary (the same tokenizer)",
+        )
+        self.draft_size, self.target_size = draft_size, target_size
+
+
+class ModelLoadError(FieldError):
+    """A model pair could not be loaded from local files (a missing folder, config or weights, a
+    factory that cannot be imported); models are never downloaded at run time."""

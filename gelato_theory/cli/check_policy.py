@@ -11,7 +11,6 @@ import argparse
 
 from gelato_theory.cli.common import add_scenario_args, scenario_from_args
 
-
 #: equal to gelato_theory.control.checker.BATCH and ROUNDS (tested); here so --help loads no numpy
 BATCH, ROUNDS = 12, 16
 

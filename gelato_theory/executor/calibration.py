@@ -33,10 +33,15 @@ __all__ = ["Calibration", "calibrate"]
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
-    """Reached positions: draft entropy ``H`` (n,) nats and acceptance-test result ``accepted``."""
+    """Reached positions: draft entropy ``H`` (n,) nats and acceptance-test result ``accepted``;
+    from :func:`calibrate` also each position's 0-based index in its round (``position``) and the
+    tokens per round ``N`` (rounds x trajectories,) at the calibration budget ``K``."""
 
     H: np.ndarray
     accepted: np.ndarray
+    position: np.ndarray | None = None
+    N: np.ndarray | None = None
+    K: int = 0
 
     @property
     def acceptance_rate(self) -> float:
@@ -94,6 +99,53 @@ class Calibration:
         beta = np.bincount(which, self.accepted, edges.size + 1)[keep] / count[keep]
         return TokenTypes(w=w / w.sum(), H=H, beta=np.clip(beta, 0.0, 1.0))
 
+    def by_position(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Acceptance rate per drafted position i = 1..K, its standard error and count: equal
+        across positions for i.i.d. positions, so the spread measures the non-i.i.d. mismatch."""
+        if self.position is None:
+            raise ExecutorInputError("position", None, "needs a calibration run (calibrate())")
+        K = int(self.position.max()) + 1
+        n = np.bincount(self.position, minlength=K)
+        rate = np.bincount(self.position, self.accepted, K) / np.maximum(n, 1)
+        return rate, np.sqrt(rate * (1 - rate) / np.maximum(n, 1)), n
+
+    def report(self, thresholds: Sequence[float] = ()) -> dict:
+        """Calibration error and i.i.d. mismatch as plain numbers (SPEC §2, §6).
+
+        ``s_se_max``, ``a_se_max``: largest standard error of s(eta), a(eta) at the thresholds;
+        ``tokens_per_round`` (mean, se) measured at budget K with no exit against
+        ``tokens_per_round_iid`` = 1 + a(1 - a^K)/(1 - a) of the plug-in table, their difference in
+        standard errors (``iid_z``), and the acceptance rate per drafted position.
+        """
+        eta = np.asarray(list(thresholds) or [np.inf], dtype=float)
+        _, _, s_se, a_se = self.pass_and_accept(eta)
+        out = {
+            "positions": int(self.H.size),
+            "acceptance_rate": self.acceptance_rate,
+            "acceptance_se": float(
+                np.sqrt(self.acceptance_rate * (1 - self.acceptance_rate) / self.H.size)
+            ),
+            "entropy_acceptance_correlation": self.correlation(),
+            "fitted_gamma": self.fit_gamma(),
+            "s_se_max": float(s_se.max()),
+            "a_se_max": float(a_se.max()),
+        }
+        if self.N is not None and self.position is not None and self.K > 0:
+            a, K = self.acceptance_rate, self.K
+            iid = 1 + (K if a == 1 else a * (1 - a**K) / (1 - a))
+            mean, se = float(self.N.mean()), float(self.N.std(ddof=1) / np.sqrt(self.N.size))
+            rate, rate_se, _ = self.by_position()
+            out |= {
+                "K": K,
+                "tokens_per_round": mean,
+                "tokens_per_round_se": se,
+                "tokens_per_round_iid": iid,
+                "iid_z": (mean - iid) / se if se > 0 else 0.0,
+                "acceptance_by_position": [float(r) for r in rate],
+                "acceptance_by_position_se": [float(r) for r in rate_se],
+            }
+        return out
+
     def token_config(self, thresholds: Sequence[float] = (), bins: int = 16) -> TokenConfig:
         """The table as a scenario token config (``tokens.model = "table"``)."""
         t = self.token_types(thresholds, bins)
@@ -121,7 +173,7 @@ def calibrate(
     history = executor.initial_history(batch, streams.next()[:, 0])
     Ks = np.full(batch, K)
     rule = no_early_exit()
-    H, acc = [], []
+    H, acc, pos, N = [], [], [], []
     for _ in range(rounds):
         U = streams.next()
         out = executor.run_round(executor.channel_states(U[:, 0]), Ks, rule, U, history)
@@ -131,4 +183,12 @@ def calibrate(
         reached = (i < out.k[:, None]) & (i <= out.A[:, None])
         H.append(out.entropy[reached])
         acc.append(out.accepted[reached])
-    return Calibration(H=np.concatenate(H), accepted=np.concatenate(acc))
+        pos.append(np.broadcast_to(i, reached.shape)[reached])
+        N.append(out.N)
+    return Calibration(
+        H=np.concatenate(H),
+        accepted=np.concatenate(acc),
+        position=np.concatenate(pos),
+        N=np.concatenate(N),
+        K=K,
+    )

@@ -29,7 +29,7 @@ import numpy as np
 from gelato_theory.errors import ExecutorInputError
 from gelato_theory.executor.protocol import RowPair
 
-__all__ = ["Corpus", "KneserNeyModel", "NgramPair", "corpus", "ngram_pair"]
+__all__ = ["Corpus", "KneserNeyModel", "NgramPair", "corpus", "ngram_pair", "topics_text"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,9 +48,9 @@ class Corpus:
         return "".join(self.alphabet[i] for i in np.asarray(ids).ravel() if i >= 0)
 
 
-@lru_cache(maxsize=4)
-def corpus(holdout_every: int = 10) -> Corpus:
-    """The pydoc topics corpus, split by topic into training and held-out text (cached)."""
+def topics_text(holdout_every: int = 10) -> tuple[str, str]:
+    """Training and held-out text of the pydoc topics: every ``holdout_every``-th topic (sorted
+    keys) is held out; documents are joined by a blank line."""
     from pydoc_data.topics import topics
 
     if holdout_every < 2:
@@ -58,6 +58,13 @@ def corpus(holdout_every: int = 10) -> Corpus:
     keys = sorted(topics)
     train = "\n\n".join(topics[k] for i, k in enumerate(keys) if i % holdout_every != 1)
     held = "\n\n".join(topics[k] for i, k in enumerate(keys) if i % holdout_every == 1)
+    return train, held
+
+
+@lru_cache(maxsize=4)
+def corpus(holdout_every: int = 10) -> Corpus:
+    """The pydoc topics corpus, split by topic into training and held-out text (cached)."""
+    train, held = topics_text(holdout_every)
     alphabet = "".join(sorted(set(train) | set(held)))
     lookup = np.zeros(max(map(ord, alphabet)) + 1, dtype=np.int64)
     lookup[[ord(ch) for ch in alphabet]] = np.arange(len(alphabet))

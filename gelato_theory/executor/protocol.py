@@ -9,6 +9,11 @@ Two levels:
   tokens for an n-gram pair, the latent token type for the synthetic pair). The engine only calls
   the vectorized methods below, so a pair may answer them from precomputed tables
   (:mod:`~gelato_theory.executor.synthetic`) or from probability rows (:class:`RowPair`).
+* :class:`BlockPair` — a pair with state across rounds (KV caches) whose target scores a whole
+  drafted block in **one** pass: the engine opens a :class:`DraftBlock` per round, drafts through
+  it position by position, and verifies with a single :meth:`DraftBlock.score` call that returns
+  p(x_i) at every sent position and argmax p at those and the bonus position. The engine keeps the
+  acceptance test and the stopping rules; the pair only answers model questions.
 
 Every method is vectorized over the batch; sampling uses inverse-CDF on caller-supplied uniforms in
 [0, 1), so the pair itself holds no randomness.
@@ -17,14 +22,23 @@ Every method is vectorized over the batch; sampling uses inverse-CDF on caller-s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from gelato_theory.executor.sampling import inverse_cdf, residual
 from gelato_theory.scenario.token_types import entropy_nats
 
-__all__ = ["LanguageModel", "ModelPair", "RowPair", "entropy_nats"]
+__all__ = [
+    "BlockPair",
+    "BlockScores",
+    "DraftBlock",
+    "LanguageModel",
+    "ModelPair",
+    "RowPair",
+    "entropy_nats",
+]
 
 
 @runtime_checkable
@@ -122,3 +136,60 @@ class RowPair(ModelPair):
         if use_residual.any():
             rows[use_residual] = residual(p[use_residual], self.draft_probs(ctx[use_residual]))
         return inverse_cdf(rows, u)
+
+
+@dataclass(frozen=True, eq=False)
+class BlockScores:
+    """What the one target pass of a round gives the engine: ``p_x`` (B, n) target probability
+    of each drafted token (1 where not sent) and ``argmax`` (B, n + 1) argmax p at positions
+    1..n+1 (greedy verification)."""
+
+    p_x: np.ndarray
+    argmax: np.ndarray
+
+
+class DraftBlock(ABC):
+    """One round of a :class:`BlockPair` for a batch of B trajectories.
+
+    Call order: :meth:`draft_step` for positions 1, 2, ... (while any row drafts), then
+    :meth:`score` once (the target pass), then :meth:`final_token`, then :meth:`finish`.
+    """
+
+    @abstractmethod
+    def draft_step(
+        self, u: np.ndarray, active: np.ndarray, greedy: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Draft the next position for the rows where ``active`` (B,) bool is set, sampling with
+        uniforms ``u`` (B,); returns H(q) (nats), x and q(x), each over the active rows only."""
+
+    @abstractmethod
+    def score(self, x: np.ndarray, k: np.ndarray) -> BlockScores:
+        """One target pass scoring drafted tokens ``x`` (B, n) of which the first ``k`` (B,) were
+        sent, and the position after them."""
+
+    @abstractmethod
+    def final_token(
+        self, A: np.ndarray, u: np.ndarray, use_residual: np.ndarray, greedy: bool
+    ) -> np.ndarray:
+        """The edge's extra token at position A + 1 (B,): norm(max(p - q, 0)) where
+        ``use_residual``, else p; argmax p in greedy mode. Uses the scored pass only."""
+
+    @abstractmethod
+    def finish(self, A: np.ndarray, final: np.ndarray) -> Any:
+        """The history after the round: the accepted prefix and the final token appended."""
+
+
+class BlockPair(ABC):
+    """A draft/target pair verified block-wise (one target pass per round) with its own state
+    between rounds (SPEC §3). The history is opaque to the engine."""
+
+    vocab_size: int
+    context_free: bool = False
+
+    @abstractmethod
+    def initial_history(self, batch: int, u: np.ndarray | None = None) -> Any:
+        """State at the start of a trajectory; ``u`` (B,) may randomize it."""
+
+    @abstractmethod
+    def open_round(self, history: Any, K_max: int) -> DraftBlock:
+        """Start a round from ``history`` for budgets up to ``K_max``."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from gelato_theory.errors import ExecutorInputError
 from gelato_theory.exact.round_stats import round_stats
-from gelato_theory.executor.protocol import ModelPair
+from gelato_theory.executor.protocol import BlockPair, ModelPair
 from gelato_theory.executor.sampling import accept_test
 from gelato_theory.executor.stopping import StopRule
 from gelato_theory.executor.streams import TrajectoryStreams
@@ -119,14 +119,16 @@ class Executor:
     def __init__(
         self,
         scenario: Scenario,
-        pair: ModelPair | None = None,
+        pair: ModelPair | BlockPair | None = None,
         mode: Mode = "speculative",
         K_max: int | None = None,
     ) -> None:
         if mode not in ("speculative", "greedy"):
             raise ExecutorInputError("mode", mode, "must be 'speculative' or 'greedy'")
         self.scenario = scenario
-        self.pair = pair if pair is not None else SyntheticPair(token_types(scenario.tokens))
+        self.pair: ModelPair | BlockPair = (
+            pair if pair is not None else SyntheticPair(token_types(scenario.tokens))
+        )
         self.mode: Mode = mode
         self.K_max = scenario.actions.K_max if K_max is None else int(K_max)
         if self.K_max < 0:
@@ -185,18 +187,22 @@ class Executor:
         greedy = self.mode == "greedy"
         n = int(K.max(initial=0))
         rows = np.arange(B)
-        # the type table keeps no history: without per-position detail the extra token is unused
-        need_final = detail or type(pair) is not SyntheticPair
-        draft = self._draft_context_free if pair.context_free else self._draft_sequential
-        ctx, x, qx, H, c, k, sent, hists = draft(U, K, rule, n, greedy, history, need_final)
-
-        ok = self._verify(U, ctx, x, qx, sent, greedy)
-        A = _leading_true(ok)
-        if need_final:
-            final = pair.final_token(ctx[rows, A], U[:, self.layout.final_col], A < k, greedy)
-            new_history = pair.advance(history if hists is None else hists[rows, A], final)
+        if isinstance(pair, BlockPair):
+            x, H, c, k, ok, A, final, new_history = self._block_round(
+                U, K, rule, n, greedy, history
+            )
         else:
-            new_history = history
+            # the type table keeps no history: without per-position detail the extra token is unused
+            need_final = detail or type(pair) is not SyntheticPair
+            draft = self._draft_context_free if pair.context_free else self._draft_sequential
+            ctx, x, qx, H, c, k, sent, hists = draft(U, K, rule, n, greedy, history, need_final)
+            ok = self._verify(U, ctx, x, qx, sent, greedy)
+            A = _leading_true(ok)
+            if need_final:
+                final = pair.final_token(ctx[rows, A], U[:, self.layout.final_col], A < k, greedy)
+                new_history = pair.advance(history if hists is None else hists[rows, A], final)
+            else:
+                new_history = history
 
         tokens = entropy = accepted = None
         if detail:
@@ -286,6 +292,47 @@ class Executor:
             hists.append(pair.advance(hists[-1], x[:, i]))
             active = send & (i + 1 < K)
         return np.stack(ctxs, axis=1), x, qx, H, c, k, sent, np.stack(hists, axis=1)
+
+    def _block_round(
+        self,
+        U: np.ndarray,
+        K: np.ndarray,
+        rule: StopRule,
+        n: int,
+        greedy: bool,
+        history: object,
+    ) -> tuple:
+        """A round of a :class:`BlockPair`: draft position by position through the pair's round
+        object (all rows in one draft pass per position), then one target pass for the block."""
+        L, B = self.layout, K.shape[0]
+        block = self.pair.open_round(history, self.K_max)
+        c = np.zeros(B, dtype=np.int64)
+        k = np.zeros(B, dtype=np.int64)
+        x = np.zeros((B, n), dtype=np.int64)
+        qx = np.ones((B, n))
+        H = np.full((B, n), np.nan)
+        sent = np.zeros((B, n), dtype=bool)
+        active = K > 0
+        for i in range(n):
+            if not active.any():
+                break
+            idx = np.flatnonzero(active)
+            H[idx, i], x[idx, i], qx[idx, i] = block.draft_step(
+                U[:, L.draft_col(i)], active, greedy
+            )
+            send = active & rule.send_mask(H[:, : i + 1])[:, i]
+            c += active
+            k += send
+            sent[:, i] = send
+            active = send & (i + 1 < K)
+        scores = block.score(x, k)
+        if greedy:
+            ok = (x == scores.argmax[:, :n]) & sent
+        else:
+            ok = accept_test(scores.p_x, qx, U[:, L.accept_col(0) : L.accept_col(n)]) & sent
+        A = _leading_true(ok)
+        final = block.final_token(A, U[:, L.final_col], A < k, greedy)
+        return x, H, c, k, ok, A, final, block.finish(A, final)
 
     def _verify(
         self,

@@ -58,6 +58,12 @@ SECTIONS = {
         "draft_order",
         "target_order",
         "calibration_rounds",
+        "draft",
+        "target",
+        "factory",
+        "prompts",
+        "temperature",
+        "top_p",
     },
     "actions": {"K_max", "thresholds"},
     "objective": {"kind", "energy_budget_j", "power_budget_w"},
@@ -91,7 +97,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             "scenario", str(p), f"must be a readable file ({exc.strerror})"
         ) from None
-    return loads_scenario(decode_toml(data, str(p)), source=str(p))
+    return loads_scenario(decode_toml(data, str(p)), source=str(p), base=p.parent)
 
 
 def decode_toml(data: bytes, source: str) -> str:
@@ -110,16 +116,16 @@ def decode_toml(data: bytes, source: str) -> str:
         ) from None
 
 
-def loads_scenario(text: str, source: str = "<string>") -> Scenario:
-    """Parse and validate a scenario from TOML text."""
+def loads_scenario(text: str, source: str = "<string>", base: Path | None = None) -> Scenario:
+    """Parse and validate a scenario from TOML text (relative file paths resolve against ``base``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "<toml>", f"must be valid TOML ({exc})") from None
-    return scenario_from_dict(data)
+    return scenario_from_dict(data, base)
 
 
-def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+def scenario_from_dict(data: dict[str, Any], base: Path | None = None) -> Scenario:
     """Build and validate a Scenario from a parsed TOML document."""
     unknown = set(data) - set(SECTIONS) - {"name", "description"}
     if unknown:
@@ -193,6 +199,12 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
         draft_order=tk.get("draft_order", 3),
         target_order=tk.get("target_order", 5),
         calibration_rounds=tk.get("calibration_rounds", 200),
+        draft=_path(tk, "draft", base),
+        target=_path(tk, "target", base),
+        factory=tk.get("factory", ""),
+        prompts=_path(tk, "prompts", base),
+        temperature=tk.get("temperature", 1.0),
+        top_p=tk.get("top_p", 1.0),
     )
     ac = data["actions"]
     actions = ActionConfig(
@@ -233,6 +245,16 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     )
     validate(s)
     return s
+
+
+def _path(table: dict[str, Any], key: str, base: Path | None) -> str:
+    """A file path of the tokens section, resolved against the scenario file's folder."""
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ScenarioError(f"tokens.{key}", value, "must be a string (a path)")
+    if value and base is not None and not Path(value).is_absolute():
+        return str(base / value)
+    return value
 
 
 def _req(table: dict[str, Any], section: str, key: str) -> Any:

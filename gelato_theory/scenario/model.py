@@ -68,10 +68,11 @@ class EdgeConfig:
 
 @dataclass(frozen=True)
 class TokenConfig:
-    """Token types (SPEC §2): generator parameters (synthetic), an explicit (w, H, beta) table, or an
-    n-gram pair on real text (SPEC §3) whose table is calibrated from executor runs."""
+    """Token types (SPEC §2): generator parameters (synthetic), an explicit (w, H, beta) table, or a
+    real pair (SPEC §3) — n-gram models on real text, or Hugging Face causal LMs from local folders
+    or a factory (hf) — whose table is calibrated from executor runs."""
 
-    model: Literal["synthetic", "table", "ngram"]
+    model: Literal["synthetic", "table", "ngram", "hf"]
     types: int = 16  # J (synthetic)
     vocab: int = 64  # vocabulary size (synthetic)
     seed: int = 0  # generator seed (synthetic)
@@ -85,7 +86,15 @@ class TokenConfig:
     acceptances: tuple[float, ...] = ()  # beta_j (table)
     draft_order: int = 3  # n of the draft n-gram model (ngram)
     target_order: int = 5  # n of the target n-gram model (ngram)
-    calibration_rounds: int = 200  # executor rounds (x 256 trajectories) to calibrate s, a (ngram)
+    calibration_rounds: int = (
+        200  # executor rounds (x 256 trajectories) to calibrate s, a (ngram, hf)
+    )
+    draft: str = ""  # local save_pretrained folder of the draft model (hf)
+    target: str = ""  # local save_pretrained folder of the target model (hf)
+    factory: str = ""  # "package.module:function" returning the models (hf; instead of folders)
+    prompts: str = ""  # UTF-8 text file trajectories start in (hf; default: held-out pydoc text)
+    temperature: float = 1.0  # sampling temperature of both models (hf)
+    top_p: float = 1.0  # nucleus cut of both models' distributions (hf; 1 = none)
 
 
 @dataclass(frozen=True)

@@ -70,10 +70,10 @@ def token_types(cfg: TokenConfig) -> TokenTypes:
 
 @lru_cache(maxsize=64)
 def _token_types_cached(cfg: TokenConfig) -> TokenTypes:
-    if cfg.model == "ngram":
+    if cfg.model in ("ngram", "hf"):
         raise ScenarioError(
             "tokens.model",
-            "ngram",
+            cfg.model,
             "has no closed-form type table: calibrate it first "
             "(gelato_theory.simulation.prepare.prepare does this for every command)",
         )

@@ -143,8 +143,12 @@ def _validate_fields(s: Scenario) -> None:
                 f"must exceed tokens.draft_order = {t.draft_order}",
             )
         _integer("tokens.calibration_rounds", t.calibration_rounds, 10)
+    elif t.model == "hf":
+        _hf_tokens(t)
     else:
-        raise ScenarioError("tokens.model", t.model, "must be 'synthetic', 'table' or 'ngram'")
+        raise ScenarioError(
+            "tokens.model", t.model, "must be 'synthetic', 'table', 'ngram' or 'hf'"
+        )
 
     a = s.actions
     _integer("actions.K_max", a.K_max, 0)
@@ -279,3 +283,27 @@ def _integer(field: str, value: object, minimum: int) -> None:
         raise ScenarioError(field, value, "must be an integer")
     if value < minimum:
         raise ScenarioError(field, value, f"must be >= {minimum}")
+
+
+def _hf_tokens(t) -> None:
+    """tokens.model = "hf": two local model folders or a factory, sampling settings (SPEC §3)."""
+    if not isinstance(t.factory, str):
+        raise ScenarioError(
+            "tokens.factory", t.factory, "must be a string 'package.module:function'"
+        )
+    if t.factory:
+        module, sep, attr = t.factory.partition(":")
+        if not (module and sep and attr):
+            raise ScenarioError("tokens.factory", t.factory, "must read 'package.module:function'")
+    elif not (t.draft and t.target):
+        missing = "tokens.draft" if not t.draft else "tokens.target"
+        raise ScenarioError(
+            missing,
+            None,
+            "required for model = 'hf' (a local model folder), unless tokens.factory is given",
+        )
+    finite("tokens.temperature", t.temperature, positive=True)
+    finite("tokens.top_p", t.top_p, positive=True)
+    if t.top_p > 1:
+        raise ScenarioError("tokens.top_p", t.top_p, "must be in (0, 1]")
+    _integer("tokens.calibration_rounds", t.calibration_rounds, 10)

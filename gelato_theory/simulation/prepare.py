@@ -1,7 +1,9 @@
 """From a scenario to the model the exact layer solves and the executor that runs it (SPEC §2, §3).
 
-For synthetic and table token types the two coincide. For the n-gram pair on real text, positions
-are not i.i.d.: the executor runs the real pair, and the exact layer gets a plug-in type table
+For synthetic and table token types the two coincide. For real pairs — the n-gram pair on real
+text, Hugging Face models (``tokens.model = "hf"``, loaded offline by
+:func:`gelato_theory.executor.hf_load.hf_pair`, imported only then) — positions are not i.i.d.:
+the executor runs the real pair, and the exact layer gets a plug-in type table
 calibrated from executor runs (empirical s(eta), a(eta) at the menu's thresholds), so every bound
 and the optimum are those of the calibrated model, and the verdicts test that model against reality.
 """
@@ -29,11 +31,16 @@ class Prepared:
 
 
 def prepare(scenario: Scenario) -> Prepared:
-    """The model scenario and executor of ``scenario`` (calibrating an n-gram pair if needed)."""
+    """The model scenario and executor of ``scenario`` (calibrating a real pair if needed)."""
     tok = scenario.tokens
-    if tok.model != "ngram":
+    if tok.model not in ("ngram", "hf"):
         return Prepared(scenario, scenario, Executor(scenario))
-    pair = ngram_pair(tok.draft_order, tok.target_order)
+    if tok.model == "hf":
+        from gelato_theory.executor.hf_load import hf_pair
+
+        pair = hf_pair(tok)
+    else:
+        pair = ngram_pair(tok.draft_order, tok.target_order)
     # calibrate with a synthetic placeholder table: only the costs of the scenario are used
     probe = scenario.replace(tokens=_placeholder())
     cal = calibrate(

@@ -221,13 +221,7 @@ def verify(
         "policies": list(policy_names),
     }
     if prepared.calibration is not None:
-        cal = prepared.calibration
-        settings["calibration"] = {
-            "positions": int(cal.H.size),
-            "acceptance_rate": cal.acceptance_rate,
-            "entropy_acceptance_correlation": cal.correlation(),
-            "fitted_gamma": cal.fit_gamma(),
-        }
+        settings["calibration"] = prepared.calibration.report(scenario.actions.thresholds)
     notes = []
     from gelato_theory.exact.dual import greedy_actions
 
