@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gelato_theory.control.per_slot import ConcaveSlot, dpp_scores, slot_costs
+from gelato_theory.control.per_slot import ConcaveSlot, slot_costs, solve_per_slot
 from gelato_theory.control.protocol import EXACT_DPP, Decision, Observation
-from gelato_theory.exact.dual import argmax_low_cost
 from gelato_theory.exact.problem import Problem
 from gelato_theory.scenario.model import Scenario
 
@@ -72,9 +71,12 @@ class CvxpyDPP:
         return keep
 
     def decide(self, obs: Observation) -> Decision:
-        scores = dpp_scores(self.problem, obs.m, obs.Q, obs.V)
-        for b in range(obs.batch):
-            keep = self.candidates(int(obs.m[b]), float(obs.Q[b]), float(obs.V[b]))
-            scores[b, ~keep] = -np.inf
-        action = argmax_low_cost(scores, self.problem.y[obs.m])
+        keep = np.stack(
+            [
+                self.candidates(int(obs.m[b]), float(obs.Q[b]), float(obs.V[b]))
+                for b in range(obs.batch)
+            ]
+        )
+        # the exact scores of the candidates, under the project's one tie rule (SPEC §4)
+        action = solve_per_slot(self.problem, obs.m, obs.Q, obs.V, allowed=keep)
         return Decision.menu(self.problem, action)

@@ -61,14 +61,15 @@ def solve_per_slot(
 
     The tie rule of SPEC §4: scores within TIE_RTOL (V max|u| + Q max|y|) of the best are tied (the
     maxima over the state's whole menu); the lowest cost among them wins, then the higher
-    utility, then the lower index. ``allowed`` (A,)
-    bool restricts the menu.
+    utility, then the lower index. ``allowed`` (A,) or per trajectory (B, A) bool restricts the
+    menu.
     """
     u = _utility(problem, m, theta)
     y = problem.y[m]
     scores = dpp_scores(problem, m, Q, V, theta)
     if allowed is not None:
-        scores = np.where(np.asarray(allowed, bool)[None], scores, -np.inf)
+        allowed = np.asarray(allowed, bool)
+        scores = np.where(allowed if allowed.ndim == 2 else allowed[None], scores, -np.inf)
     return argmax_low_cost(scores, y, tie_tolerance(u, y, V, Q), u)
 
 
