@@ -9,9 +9,11 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gelato_theory.errors import FieldError
+
+_Target = TypeVar("_Target", bound=str | Path)
 
 
 class OutputPathError(FieldError):
@@ -72,7 +74,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     write_all({path: data})
 
 
-def write_all(files: Mapping[str | Path, str | bytes]) -> None:
+def write_all(files: Mapping[_Target, str | bytes]) -> None:
     """Write several files all-or-nothing, together.
 
     Every file is first written to a temporary sibling (creating missing folders); only when all

@@ -131,7 +131,9 @@ def comparison_frame(res: Any):
         for f in dataclasses.fields(r):
             v = getattr(r, f.name)
             if dataclasses.is_dataclass(v):
-                row[f.name], row[f"{f.name}_low"], row[f"{f.name}_high"] = v.mean, v.low, v.high
+                row[f.name], row[f"{f.name}_low"], row[f"{f.name}_high"] = (
+                    getattr(v, a) for a in ("mean", "low", "high")
+                )
             else:
                 row[f.name] = v
         rows.append(row)

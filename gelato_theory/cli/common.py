@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gelato_theory.atomic import check_output_dir, check_output_file, to_json, write_all
 from gelato_theory.errors import ScenarioError
@@ -76,6 +76,10 @@ class Outputs:
         self._planned.append((option, p))
         return p
 
+    @overload
+    def folder(self, option: str, path: str | Path, names: tuple[str, ...] = ()) -> Path: ...
+    @overload
+    def folder(self, option: str, path: None, names: tuple[str, ...] = ()) -> None: ...
     def folder(
         self, option: str, path: str | Path | None, names: tuple[str, ...] = ()
     ) -> Path | None:
@@ -109,7 +113,7 @@ def add_progress_arg(p: argparse.ArgumentParser) -> None:
 
 def run_progress(
     args: argparse.Namespace, policies: int | None, rounds: int, label: str = ""
-) -> RunProgress | bool:
+) -> RunProgress | Literal[False]:
     """One progress display for the whole command (a bar on a terminal, else a log line every
     10 s), or False with --no-progress or --quiet."""
     from gelato_theory.cli.log import quiet

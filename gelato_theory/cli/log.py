@@ -12,7 +12,7 @@ LOGGER = "gelato_theory"
 class _Stderr(logging.StreamHandler):
     """A handler writing to whatever ``sys.stderr`` is at the time of the record."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         return sys.stderr
 

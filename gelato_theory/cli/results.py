@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         df.to_parquet(buf, index=False)
         data = buf.getvalue()
     if args.out is None:
+        assert isinstance(data, str)  # parquet (bytes) requires --out, checked above
         sys.stdout.write(data)
     else:
         write_atomic(args.out, data)

@@ -147,7 +147,7 @@ def render(report: VerificationReport) -> str:
         + f"{'grid':>14}"
     )
     for r in report.results:
-        by = {}
+        by: dict[str, dict[float | None, str]] = {}
         for v in r.verdicts:
             by.setdefault(v.claim, {})[v.V] = v.status
         for claim, vals in by.items():

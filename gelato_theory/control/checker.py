@@ -9,7 +9,8 @@ was wrong. It runs before every verification of a user policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -124,17 +125,15 @@ def observations(
 
 def _take(obs: Observation, idx: np.ndarray) -> Observation:
     """Fresh copies of trajectories ``idx`` of an observation."""
-    return Observation(
-        **{
-            f.name: (getattr(obs, f.name)[idx].copy() if f.name != "t" else obs.t)
-            for f in fields(Observation)
-        }
+    return replace(
+        obs,
+        **{f.name: getattr(obs, f.name)[idx].copy() for f in fields(Observation) if f.name != "t"},
     )
 
 
 class _Checker:
     def __init__(
-        self, policy: object, scenario: Scenario, problem: Problem, label: str | None
+        self, policy: Any, scenario: Scenario, problem: Problem, label: str | None
     ) -> None:
         self.policy, self.problem = policy, problem
         self.name = label or policy_name(policy)
@@ -155,7 +154,7 @@ class _Checker:
         )
         self.probes = [float(h) for h in probe]
 
-    def fail(self, kind: str, problem: str) -> None:
+    def fail(self, kind: str, problem: str) -> NoReturn:
         raise PolicyCheckError(self.name, problem, kind)
 
     def rollout(self, obs_seq: list[Observation], idx: np.ndarray) -> list[tuple]:
@@ -197,7 +196,7 @@ class _Checker:
             if not np.array_equal(a, b, equal_nan=True):
                 self.fail("mutation", f"decide changed obs.{f.name} in round t = {before.t}")
 
-    def validate(self, d: object, obs: Observation) -> tuple:
+    def validate(self, d: Any, obs: Observation) -> tuple:
         B, t = obs.batch, obs.t
         if not all(hasattr(d, a) for a in ("K", "rule", "action")):
             self.fail(
@@ -209,14 +208,14 @@ class _Checker:
             if not (
                 isinstance(v, np.ndarray) and v.shape == (B,) and np.issubdtype(v.dtype, np.integer)
             ):
-                got = (
+                seen = (
                     f"{v.dtype} array of shape {v.shape}"
                     if isinstance(v, np.ndarray)
                     else type(v).__name__
                 )
                 self.fail(
                     "decision_shape",
-                    f"Decision.{field_name} must be a ({B},) integer array; got {got} (round t = {t})",
+                    f"Decision.{field_name} must be a ({B},) integer array; got {seen} (round t = {t})",
                 )
         K, a = d.K, d.action
         if K.min() < 0 or K.max() > self.K_max:

@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from gelato_theory.control.protocol import policy_class, policy_name
 from gelato_theory.errors import PolicyLoadError
@@ -77,7 +78,7 @@ def load_policies(
     overrides: Mapping[str, object] | None = None,
     search_path: Iterable[str | Path] = (),
     check: bool = True,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """``{report name: policy}`` for every spec, in order; user policies pass the policy checker
     first (:func:`gelato_theory.control.checker.check_policy`). ``overrides`` replaces the policy
     a spec names (the tests use it to plant broken controllers). Two specs may not share a name.
@@ -87,14 +88,14 @@ def load_policies(
 
     overrides = dict(overrides or {})
     known = policies(scenario, problem)
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}  # duck-typed policies, classified by policy_class below
     for spec in specs:
         if isinstance(spec, str) and spec in overrides:
             name, policy = spec, overrides[spec]
         else:
             policy = load_policy(spec, scenario, problem, search_path=search_path, known=known)
             user = not isinstance(spec, str) or is_import_path(spec)
-            name = policy_name(policy) if user else spec
+            name = spec if isinstance(spec, str) and not user else policy_name(policy)
             if check and user:
                 check_policy(policy, scenario, problem, label=_label(spec))
         policy_class(policy)  # a declared class must be one of the three

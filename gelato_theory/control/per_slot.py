@@ -145,6 +145,7 @@ class ConcaveSlot:
         self.prob.solve(solver=CONIC_SOLVER)
         if self.prob.status != "optimal":
             raise SolverError("per-slot relaxation", str(self.prob.status), CONIC_SOLVER)
+        assert self.var.value is not None  # an optimal solve sets the variable
         v = float(self.var.value)
         K = (
             v

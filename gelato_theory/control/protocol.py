@@ -125,7 +125,7 @@ class Driver:
     """Calls any policy through one interface: ``state = init(B)``, ``d, state = decide(obs, state)``."""
 
     def __init__(self, policy: object) -> None:
-        self.policy = policy
+        self.policy: Any = policy  # duck-typed: decide, optionally init_state
         self.stateful = callable(getattr(policy, "init_state", None))
 
     def init(self, batch: int) -> Any:

@@ -63,11 +63,11 @@ def cost_coefficients(scenario: Scenario, stats: RoundStats) -> tuple[np.ndarray
     dev, edge, obj = scenario.device, scenario.edge, scenario.objective
     M = stats.M
     if obj.kind == "per_round":
-        y0 = np.full(M, dev.e_0 - obj.energy_budget_j)
+        y0 = np.full(M, dev.e_0 - obj.budget)
         y_c = np.full(M, dev.e_c)
         y_k = stats.e_tx.copy()
     else:
-        P = obj.power_budget_w
+        P = obj.budget
         y0 = np.full(M, dev.e_0 - P * edge.tau_0)
         y_c = np.full(M, dev.e_c - P * dev.tau_c)
         y_k = stats.e_tx - P * (stats.t_tx + edge.tau_v1)

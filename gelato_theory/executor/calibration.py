@@ -119,7 +119,7 @@ class Calibration:
         """
         eta = np.asarray(list(thresholds) or [np.inf], dtype=float)
         _, _, s_se, a_se = self.pass_and_accept(eta)
-        out = {
+        out: dict[str, float | list[float]] = {
             "positions": int(self.H.size),
             "acceptance_rate": self.acceptance_rate,
             "acceptance_se": float(

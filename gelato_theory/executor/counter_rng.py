@@ -125,7 +125,7 @@ class CounterStreams:
     ) -> None:
         if width < 1:
             raise ValueError(f"width = {width!r}: must be >= 1 uniforms per round")
-        norm = [tuple(k) if isinstance(k, (tuple, list)) else (int(k),) for k in keys]
+        norm = [tuple(k) if isinstance(k, Sequence) else (int(k),) for k in keys]
         if not norm:
             raise ValueError("keys = []: need at least one trajectory key")
         self.keys = norm

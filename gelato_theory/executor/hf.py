@@ -39,7 +39,7 @@ from gelato_theory.scenario.token_types import entropy_nats
 __all__ = ["HFHistory", "HFPair", "output_vocab_size"]
 
 
-def output_vocab_size(model: torch.nn.Module) -> int:
+def output_vocab_size(model: Any) -> int:
     """Rows of the model's output distribution (its LM head width)."""
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     if head is not None and hasattr(head, "weight"):
@@ -310,7 +310,7 @@ class _Round(DraftBlock):
         self.count0_draft = self.draft.count.copy()
 
     # -- drafting ---------------------------------------------------------------------------------
-    def _pending(self, cache: _Cache, rows: np.ndarray) -> np.ndarray:
+    def _pending(self, cache: _Cache, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(B, P) the context tokens not yet in ``cache`` for ``rows`` (others all padding)."""
         n = np.where(rows, self.length - cache.count, 0)
         P = max(int(n.max(initial=0)), 1)

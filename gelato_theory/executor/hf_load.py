@@ -107,7 +107,6 @@ def hf_pair(tokens: TokenConfig):
     _offline()
     from gelato_theory.executor.hf import HFPair, output_vocab_size
 
-    options = {"temperature": tokens.temperature, "top_p": tokens.top_p}
     if tokens.factory:
         module, _, attr = tokens.factory.partition(":")
         try:
@@ -130,7 +129,14 @@ def hf_pair(tokens: TokenConfig):
         prompts = made[2] if len(made) == 3 else _bytes(_prompt_text(tokens))
         if tokens.prompts and len(made) == 3:
             prompts = _bytes(_prompt_text(tokens))
-        return HFPair(draft, target, prompts, names=("draft", "target"), **options)
+        return HFPair(
+            draft,
+            target,
+            prompts,
+            names=("draft", "target"),
+            temperature=tokens.temperature,
+            top_p=tokens.top_p,
+        )
 
     draft = load_causal_lm("tokens.draft", tokens.draft)
     target = load_causal_lm("tokens.target", tokens.target)
@@ -151,4 +157,6 @@ def hf_pair(tokens: TokenConfig):
         prompts = _bytes(text)
     else:
         prompts = np.asarray(tok_t(text)["input_ids"], dtype=np.int64)
-    return HFPair(draft, target, prompts, names=names, **options)
+    return HFPair(
+        draft, target, prompts, names=names, temperature=tokens.temperature, top_p=tokens.top_p
+    )

@@ -247,6 +247,7 @@ class Executor:
         position of the round at once, then apply the stopping rule to all positions together.
         Position n + 1 (where the extra token lands) only when ``need_final``."""
         L = self.layout
+        assert isinstance(self.pair, ModelPair)  # run_round routes a BlockPair elsewhere
         ctx = self.pair.position(history, U[:, L.type_col(0) : L.type_col(n) + need_final])
         H, x, qx = self.pair.draft_step(ctx[:, :n], U[:, L.draft_col(0) : L.draft_col(n)], greedy)
         within = np.arange(n)[None, :] < K[:, None]
@@ -269,6 +270,7 @@ class Executor:
         """Drafting when position i's context holds the tokens drafted before it (n-gram pair):
         one position at a time, computing only for trajectories still drafting."""
         pair, L, B = self.pair, self.layout, K.shape[0]
+        assert isinstance(pair, ModelPair)  # run_round routes a BlockPair elsewhere
         c = np.zeros(B, dtype=np.int64)
         k = np.zeros(B, dtype=np.int64)
         x = np.zeros((B, n), dtype=np.int64)
@@ -305,6 +307,7 @@ class Executor:
         """A round of a :class:`BlockPair`: draft position by position through the pair's round
         object (all rows in one draft pass per position), then one target pass for the block."""
         L, B = self.layout, K.shape[0]
+        assert isinstance(self.pair, BlockPair)  # called by run_round only for a BlockPair
         block = self.pair.open_round(history, self.K_max)
         c = np.zeros(B, dtype=np.int64)
         k = np.zeros(B, dtype=np.int64)
@@ -346,6 +349,7 @@ class Executor:
         """Acceptance-test result (B, n) of every sent position, in one target pass."""
         L, n = self.layout, x.shape[1]
         ok = np.zeros_like(sent)
+        assert isinstance(self.pair, ModelPair)  # run_round routes a BlockPair elsewhere
         if self.pair.context_free:
             c = ctx[:, :n]
             if greedy:

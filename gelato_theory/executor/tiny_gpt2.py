@@ -20,12 +20,16 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from gelato_theory.executor.hf import HFPair
 from gelato_theory.executor.ngram import topics_text
+
+if TYPE_CHECKING:
+    from transformers import GPT2LMHeadModel
 
 __all__ = ["RECIPE", "cache_dir", "tiny_models", "tiny_pair", "train_tiny"]
 
@@ -86,7 +90,9 @@ def _key(recipe: dict, seed: int, train: np.ndarray) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def train_tiny(recipe: dict, seed: int, train: np.ndarray) -> tuple[torch.nn.Module, ...]:
+def train_tiny(
+    recipe: dict, seed: int, train: np.ndarray
+) -> tuple[GPT2LMHeadModel, GPT2LMHeadModel]:
     """Train (draft, target) from scratch; returns the two models and the CPU seconds spent."""
     from transformers import GPT2LMHeadModel
 

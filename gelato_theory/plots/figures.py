@@ -19,6 +19,7 @@ import dataclasses
 import math
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -111,7 +112,8 @@ def gap_vs_V(report: VerificationReport) -> Figure:
         lw=1.2,
         ls=(0, (6, 2)),
     )
-    floor_all, hw_all = [], []
+    floor_all: list[float] = []
+    hw_all: list[float] = []
     n = len(report.results)
     below_drawn = neg_drawn = False
     for i, r in enumerate(report.results):
@@ -291,7 +293,7 @@ def tradeoff(report: VerificationReport) -> Figure:
     V = _V(report)
     E_f, N_f = _energy_frontier(report)
     if obj.kind == "per_round":
-        E0, N0 = obj.energy_budget_j, report.constants.u_star
+        E0, N0 = obj.budget, report.constants.u_star
         star_label = f"optimum u* = {N0:.3f} tokens/round"
     else:
         p = report.problem
@@ -309,8 +311,8 @@ def tradeoff(report: VerificationReport) -> Figure:
     near = [_near_optimum(p[2], p[4], E0, N0, xr, yr) for p in points]
     zoom = sum(int(m.sum()) for m in near[:1]) >= 2
     fig = Figure(figsize=(11.0 if zoom else 7.0, 5.6), dpi=DPI, layout="constrained")
-    axes = fig.subplots(1, 2 if zoom else 1, squeeze=False, width_ratios=[1.5, 1] if zoom else None)
-    axes = list(axes[0])
+    grid = fig.subplots(1, 2 if zoom else 1, squeeze=False, width_ratios=[1.5, 1] if zoom else None)
+    axes = list(grid[0])
 
     frontier_label = "exact optimal frontier (stationary policies)"
     if obj.kind == "per_second":
@@ -423,6 +425,7 @@ def queue_trajectories(
     """
     r = trace_policy(report, policy)
     sim = r.simulation
+    assert sim.trace_Q is not None  # verify() records traces (trace_every >= 1)
     V = sim.V
     idx = trace_indices(V, n_V)
     c = report.constants
@@ -469,6 +472,7 @@ def queue_trajectories(
         )
         refs = [(ax, V[i])]
         if detail is not None:
+            assert detail.trace_Q is not None  # detail_traces runs with trace_every = 1
             j = int(np.flatnonzero(np.isclose(detail.V, V[i]))[0])
             dax = grid[row, 1]
             for s in range(detail.trace_Q.shape[1]):
@@ -498,7 +502,7 @@ def queue_trajectories(
         )
     grid[0, 0].set_title(f"whole horizon, sampled every {step} rounds")
     grid[-1, 0].set_xlabel("round t")
-    handles: dict[str, object] = {}
+    handles: dict[str, Artist] = {}
     for ax in grid[0]:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 DPI = 150
 FIGSIZE = (7.0, 4.6)
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.labelsize": 11,
@@ -40,7 +43,7 @@ _CYCLE = ["tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:r
 
 #: reference lines (bounds, optimum) are black/grey so that data stays in colour
 BOUND = {"color": "black", "linewidth": 1.6}
-REFERENCE = {"color": "0.35", "linewidth": 1.3, "linestyle": "--"}
+REFERENCE: dict[str, Any] = {"color": "0.35", "linewidth": 1.3, "linestyle": "--"}
 
 F = TypeVar("F", bound=Callable[..., Figure])
 

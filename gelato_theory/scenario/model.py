@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,6 +113,13 @@ class ObjectiveConfig:
     energy_budget_j: float | None = None  # E-bar, J/round (per_round)
     power_budget_w: float | None = None  # P-bar, W (per_second)
 
+    @property
+    def budget(self) -> float:
+        """The budget of ``kind``: E-bar (J/round) for per_round, P-bar (W) for per_second."""
+        b = self.energy_budget_j if self.kind == "per_round" else self.power_budget_w
+        assert b is not None, f"no budget for kind {self.kind!r}: validate() requires one"
+        return b
+
 
 @dataclass(frozen=True)
 class ControlConfig:
@@ -150,7 +157,7 @@ class Scenario:
 
     def replace(self, **changes: object) -> Scenario:
         """A copy with top-level sections replaced; nested changes use ``section.field`` keys."""
-        top: dict[str, object] = {}
+        top: dict[str, Any] = {}  # checked by validate() below
         nested: dict[str, dict[str, object]] = {}
         for key, value in changes.items():
             if "." in key:

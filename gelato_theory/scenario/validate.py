@@ -183,8 +183,8 @@ def _validate_fields(s: Scenario) -> None:
     c = s.control
     if len(c.V) == 0:
         raise ScenarioError("control.V", [], "must be a non-empty list of V > 0")
-    for i, v in enumerate(c.V):
-        finite(f"control.V[{i}]", v, positive=True)
+    for i, x in enumerate(c.V):
+        finite(f"control.V[{i}]", x, positive=True)
     finite("control.Q0", c.Q0, nonneg=True)
     finite("control.gamma", c.gamma, positive=True)
 
@@ -259,14 +259,18 @@ def _conditioning(s: Scenario) -> None:
         ("control.Q0", s.control.Q0),
     ):
         magnitude(field, value)
-    for i, v in enumerate(s.control.V):
-        magnitude(f"control.V[{i}]", v)
+    for i, x in enumerate(s.control.V):
+        magnitude(f"control.V[{i}]", x)
     # weakest state's rate from the smallest gain (rayleigh: the lowest of M quantiles is about
     # mean_gain / (2M)); transmit energy per token must stay within MAX_COST_RATIO of the budget
-    h_min = min(ch.gains) if ch.model == "table" else ch.mean_gain / (2.0 * ch.states)
+    if ch.model == "table":
+        h_min = min(ch.gains)
+    else:
+        assert ch.mean_gain is not None  # required for rayleigh, checked above
+        h_min = ch.mean_gain / (2.0 * ch.states)
     snr = ch.tx_power_w * h_min / (ch.noise_psd_w_per_hz * ch.bandwidth_hz)
     rate = ch.bandwidth_hz * math.log1p(snr) / math.log(2.0)
-    budget = o.energy_budget_j if o.kind == "per_round" else o.power_budget_w * e.tau_0
+    budget = o.budget if o.kind == "per_round" else o.budget * e.tau_0
     e_tx = ch.tx_power_w * d.payload_bits / rate if rate > 0 else math.inf
     if not e_tx <= MAX_COST_RATIO * budget:
         raise ScenarioError(

@@ -95,14 +95,15 @@ def compiled_reason(
     if queue_update is not None and queue_update is not lyapunov_update:
         return "a custom queue update"
     kind = type(policy)
-    if kind is DPP:
+    if type(policy) is DPP:
         if policy._table is None:
             return "a DPP policy with running theta (per-trajectory menu scan)"
         if policy.inner not in (None, "queue_aware"):
             return f"DPP inner rule {policy.inner!r}"
     elif kind not in (Static, Cumulative, Oracle):
         return f"policy {getattr(policy, 'name', kind.__name__)!r} is not a built-in policy"
-    menu_K = policy.problem.stats.menu.K if kind is not Cumulative else np.array([policy.K])
+    assert isinstance(policy, (DPP, Static, Cumulative, Oracle))  # the type checks above
+    menu_K = np.array([policy.K]) if isinstance(policy, Cumulative) else policy.problem.stats.menu.K
     if int(np.max(menu_K)) > executor.K_max:
         return f"a budget above the executor's K_max = {executor.K_max}"
     return None
@@ -123,7 +124,7 @@ class CompiledTables:
         st, menu = problem.stats, problem.stats.menu
         obj = scenario.objective
         per_second = obj.kind != "per_round"
-        budget = float(obj.power_budget_w if per_second else obj.energy_budget_j)
+        budget = float(obj.budget)
         optimum = EnvelopeTable.build(problem.u, problem.y)
         f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
         i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
@@ -131,6 +132,7 @@ class CompiledTables:
         static_a, inner_qa, gamma, cum_K, cum_h = 0, False, 0.0, 0, 0.0
         oracle_cdf = np.zeros((1, 1))
         if type(policy) is DPP:
+            assert policy._table is not None  # compiled_reason refuses a DPP without a table
             pol, breaks, actions = 0, policy._table.breaks, policy._table.actions
             inner_qa, gamma = policy.inner == "queue_aware", float(policy.gamma)
         elif type(policy) is Static:
@@ -138,6 +140,7 @@ class CompiledTables:
         elif type(policy) is Cumulative:
             pol, cum_K, cum_h, gamma = 2, int(policy.K), float(policy.h), float(policy.gamma)
         else:  # Oracle: the cumulative sums its decide() takes, last column exactly 1
+            assert type(policy) is Oracle  # compiled_reason admits only the four built-ins
             pol = 3
             oracle_cdf = np.cumsum(policy.policy, axis=1)
             oracle_cdf[:, -1] = 1.0
@@ -193,7 +196,11 @@ def set_threads(n: int | None) -> int:
     """Use n numba threads (None: all); returns the number in use."""
     import numba
 
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if n is None else int(n))
+    numba.set_num_threads(
+        numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at import from the env
+        if n is None
+        else int(n)
+    )
     return numba.get_num_threads()
 
 
@@ -219,7 +226,7 @@ def run_compiled(
     out = np.empty((kern.N_FLOAT, B))
     counts = np.zeros((B, tables.M), dtype=np.int64)
     trace = np.empty((B, max(n_pts, 1)))
-    kern.run_batch(
+    kern.run_batch(  # type: ignore[call-arg]  # numba types a jitted function as (*args)
         keys,
         ckeys,
         np.ascontiguousarray(V, dtype=np.float64),

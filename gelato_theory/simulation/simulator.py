@@ -18,7 +18,9 @@ inner rule) the realized V u(t) - Q y(t), an unbiased per-round estimate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from gelato_theory.simulation.accumulators import summaries
 from gelato_theory.simulation.compiled import run_pairs, select_engine
 from gelato_theory.simulation.loop import BatchLoop
 from gelato_theory.simulation.step import Dynamics, QueueUpdate, lyapunov_update, realized_cost
+
+if TYPE_CHECKING:
+    from gelato_theory.progress import RunProgress
 
 __all__ = ["QueueUpdate", "Simulation", "lyapunov_update", "realized_cost", "simulate"]
 
@@ -104,7 +109,7 @@ def simulate(
     problem: Problem,
     policy: Policy,
     *,
-    V: np.ndarray | None = None,
+    V: np.ndarray | Sequence[float] | None = None,
     seeds: int | None = None,
     horizon: int | None = None,
     root_seed: int | None = None,
@@ -112,7 +117,7 @@ def simulate(
     trace_every: int = 0,
     batch: int | None = None,
     queue_update: QueueUpdate = lyapunov_update,
-    progress: bool = False,
+    progress: bool | RunProgress = False,
     engine: str | None = None,
     seed_offset: int = 0,
 ) -> Simulation:
@@ -159,7 +164,7 @@ def simulate(
     }
     trace_Q = fields.pop("trace_Q") if trace_every else None
     fields.pop("trace_Q", None)
-    n_pts = 0 if not trace_every else trace_Q.shape[-1]
+    n_pts = 0 if trace_Q is None else trace_Q.shape[-1]
     return Simulation(
         policy=policy.name,
         V=V,
@@ -181,7 +186,7 @@ def _run(
     T: int,
     root: int,
     trace_every: int,
-    progress: bool,
+    progress: bool | RunProgress,
 ) -> dict[str, np.ndarray]:
     """Advance one batch of (V index, seed) trajectories T rounds; the accumulators' arrays."""
     loop = BatchLoop(dynamics, V[[i for i, _ in pairs]], [s for _, s in pairs], root)
@@ -189,7 +194,7 @@ def _run(
     pstate = driver.init(loop.batch)
     accs = summaries(dynamics.problem.M, trace_every, T)
     bufs = [a.start(loop.state) for a in accs]
-    rounds = range(T)
+    rounds: Iterable[int] = range(T)
     if progress:
         from gelato_theory.progress import track
 

@@ -115,6 +115,8 @@ class ClaimFailed(Exception):
 
 
 class ClaimItem(pytest.Item):
+    parent: ScenarioFile  # items are created only by ScenarioFile.collect
+
     def __init__(self, *, policy: str, index: int, claim: str, V: float | None, **kw) -> None:
         super().__init__(**kw)
         self.policy, self.index, self.claim, self.V = policy, index, claim, V
@@ -136,10 +138,10 @@ class ClaimItem(pytest.Item):
                 return
         raise ClaimFailed(f"no verdict for {self.claim} at V={self.V} (claim not applicable)")
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ClaimFailed):
             return f"{self.claim} failed for {self.policy}: {excinfo.value}"
-        return super().repr_failure(excinfo)
+        return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.scenario.name}: {self.name}"

@@ -13,6 +13,7 @@ with ``hypothesis.event`` so that the share of such scenarios is visible in the 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -91,7 +92,7 @@ def scenario_dicts(
         for r, j in enumerate(ranks):
             acceptances[j] = ordered[r]
     thresholds = sorted(set(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0]), max_size=3))))
-    doc = {
+    doc: dict[str, Any] = {
         "name": "drawn",
         "channel": {
             "model": "table",
@@ -176,7 +177,7 @@ def exit_on_path(scenario: Scenario) -> bool:
     return bool((played & exit_action[None, :]).any())
 
 
-def scenarios(**kwargs: object) -> st.SearchStrategy[Scenario]:
+def scenarios(**kwargs: Any) -> st.SearchStrategy[Scenario]:
     """Valid scenarios with positive Slater slack; keyword arguments go to :func:`scenario_dicts`."""
     return scenario_dicts(**kwargs).map(scenario_from_dict)
 

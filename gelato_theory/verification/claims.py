@@ -308,6 +308,7 @@ def _c_check(ctx: Context, i: int) -> Check:
     two-sided (two intervals). A rule that does not do what the scenario documents (e.g. a
     mis-weighted acceptance estimate) has a measured C that its exact C does not explain."""
     sim = ctx.sim
+    assert sim.trace_Q is not None and ctx.exact_C is not None  # checks() calls only then
     Q = sim.trace_Q[i][:, sim.trace_t < ctx.T]
     flat = Q.ravel()
     pick = np.linspace(0, flat.size - 1, min(C_SAMPLES, flat.size)).round().astype(int)

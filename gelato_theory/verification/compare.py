@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from gelato_theory.executor.rounds import Executor
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.simulator import Simulation, simulate
 from gelato_theory.verification.stats import estimate
+
+if TYPE_CHECKING:
+    from gelato_theory.progress import RunProgress
 
 SCHEMA = "gelato-compare/1"
 GELATO = "gelato"
@@ -162,7 +166,7 @@ def compare(
     V: float | None = None,
     seeds: int | None = None,
     horizon: int | None = None,
-    progress: bool = False,
+    progress: bool | RunProgress = False,
     executor: Executor | None = None,
 ) -> ComparisonResult:
     """Run every policy at one V (default: the largest of the scenario's grid) and tabulate;
@@ -182,10 +186,10 @@ def compare(
     }
     violation = bounds_at(c, V, T, problem).violation_bound
     if obj.kind == "per_round":
-        budget, unit, per_round = obj.energy_budget_j, "J/round", obj.energy_budget_j
+        budget, unit, per_round = obj.budget, "J/round", obj.budget
     else:
-        budget, unit = obj.power_budget_w, "W"
-        per_round = obj.power_budget_w * float(np.mean([s.mean_T[0].mean() for s in sims.values()]))
+        budget, unit = obj.budget, "W"
+        per_round = obj.budget * float(np.mean([s.mean_T[0].mean() for s in sims.values()]))
     allowance = violation / per_round if math.isfinite(violation) else 0.0
     rows = []
     for name, sim in sims.items():

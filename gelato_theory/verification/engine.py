@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from gelato_theory.verification.claims import (
     regret_fit,
     regret_values,
 )
+
+if TYPE_CHECKING:
+    from gelato_theory.progress import RunProgress
 
 DEFAULT_POLICIES = ("gelato-exact", "gelato")
 TRACE_POINTS = 200
@@ -173,13 +177,13 @@ def judge_runs(
 def verify(
     scenario: Scenario,
     *,
-    policy_names: Sequence[str] = DEFAULT_POLICIES,
+    policy_names: Sequence[object] = DEFAULT_POLICIES,
     overrides: dict[str, Policy] | None = None,
     seeds: int | None = None,
     horizon: int | None = None,
     executor: Executor | None = None,
     queue_update: QueueUpdate = lyapunov_update,
-    progress: bool = False,
+    progress: bool | RunProgress = False,
 ) -> VerificationReport:
     """Simulate and judge; ``overrides`` replaces named policies (used to plant broken controllers)."""
     prepared = prepare(scenario)

@@ -11,13 +11,16 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from gelato_theory.errors import ScenarioError
 from gelato_theory.scenario import Scenario, load_scenario, preset
 from gelato_theory.scenario.load import decode_toml
 from gelato_theory.verification.claims import CLAIMS
 from gelato_theory.verification.engine import VerificationReport, verify
+
+if TYPE_CHECKING:
+    from gelato_theory.progress import RunProgress
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def judge_case(case: Case, report: VerificationReport) -> tuple[bool, str]:
 def run_suite(
     cases: list[Case],
     progress: Callable[[str], None] | None = None,
-    case_progress: Callable[[int, Case], Any] | None = None,
+    case_progress: Callable[[int, Case], RunProgress | Literal[False]] | None = None,
 ) -> list[CaseResult]:
     """Verify every case in order; ``case_progress(i, case)`` gives each run's progress display."""
     results = []

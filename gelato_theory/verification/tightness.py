@@ -49,6 +49,7 @@ def of(v: Verdict, c: Constants) -> Tightness | None:
     elif v.claim == "lagrangian_converse":
         r = _ratio(c.u_star - v.measured, c.u_star)
     elif v.claim == "backlog_band":
+        assert v.bound_high is not None  # band() sets both ends of the band
         return Tightness(
             v.policy,
             v.claim,
