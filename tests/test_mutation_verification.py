@@ -755,6 +755,9 @@ def test_every_verdict_names_its_claim_policy_V_and_unit():
             assert (v.claim, v.policy, v.V) == (ch.claim, "p", ch.V)
             assert v.claim in cl.CLAIMS and ctx.applies(v.claim)
             assert isinstance(v.detail, str) and v.detail
+        for ch in cl.per_V_checks(ctx):  # every per-V verdict is at its V
+            v = ch.judge(0.9)
+            assert v.V in (2.0, 4.0) and ch.V == v.V
             if v.claim in UNITS:
                 assert v.detail.startswith("mean ") and UNITS[v.claim] in v.detail
             if v.claim in RELATION:
@@ -786,9 +789,10 @@ def test_inconclusive_detail_keeps_the_measurement():
 def test_band_with_the_interval_on_its_low_edge_needs_seeds_for_the_high_edge():
     vals = np.array([1.0, 2.0, 3.0, 4.0])
     e = st.estimate(vals, 0.9)
-    v = cl.band("b", "p", 2.0, vals, e.low, e.high - 0.1, "J").judge(0.9)
+    v = cl.band("b", "p", 2.0, vals, e.low, e.high - 1.0, "J").judge(0.9)
     assert v.status == st.INCONCLUSIVE
-    assert v.seeds_needed == st.seeds_to_decide(e, e.high - 0.1)
+    assert v.seeds_needed == st.seeds_to_decide(e, e.high - 1.0)
+    assert v.seeds_needed > st.seeds_to_decide(e, e.low)
 
 
 def test_consistency_interval_is_two_sided_with_a_rounding_allowance():
