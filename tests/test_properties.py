@@ -121,9 +121,10 @@ def _expect_found(prop, *args):
     with pytest.raises(AssertionError) as info:
         prop(*args)
     notes = "\n".join(getattr(info.value, "__notes__", []))
-    # the counterexample, as Hypothesis words it ("Falsifying example", "Failing test case", or
-    # "Falsifying explicit example" for an @example)
-    assert re.search(r"(Falsifying (explicit )?example|Failing test case): prop\(", notes), notes
+    # the counterexample, as Hypothesis words it across versions ("Falsifying example", "Failing
+    # test case"; for an @example "Falsifying explicit example" or "Failing explicit example")
+    pattern = r"((Falsifying|Failing) (explicit )?example|Failing test case): prop\("
+    assert re.search(pattern, notes), notes
     return str(info.value) + "\n" + notes
 
 
