@@ -141,7 +141,12 @@ class ConcaveSlot:
 
     def solve(self, Q: float, V: float, theta: float = 0.0) -> ContinuousSolution:
         alpha, beta = self._coefficients(Q, V, theta)
-        self.alpha.value, self.beta.value = alpha, beta
+        # the argmax does not change under a positive scale; solving at unit scale keeps the
+        # conic solver's absolute tolerances meaningful when V and Q are tiny (V = 1e-3, Q = 0)
+        scale = max(abs(alpha), abs(beta))
+        if scale == 0.0:
+            return ContinuousSolution(K_cont=0.0, value=0.0, status="optimal")
+        self.alpha.value, self.beta.value = alpha / scale, beta / scale
         self.prob.solve(solver=CONIC_SOLVER)
         if self.prob.status != "optimal":
             raise SolverError("per-slot relaxation", str(self.prob.status), CONIC_SOLVER)
@@ -154,7 +159,7 @@ class ConcaveSlot:
         )
         return ContinuousSolution(
             K_cont=float(np.clip(K, 0, self.K_max)),
-            value=float(self.prob.value),
+            value=float(self.prob.value) * scale,
             status=str(self.prob.status),
         )
 
