@@ -17,6 +17,10 @@ from gelato_theory.exact.band import (
     band_upper,
     cost_steps,
     coupled_backlog,
+    curved_lower,
+    curved_lower_at,
+    curved_upper,
+    curved_upper_at,
     expected_cost,
     greedy_intervals,
 )
@@ -290,3 +294,80 @@ def test_band_and_coupled_theorem3_on_random_problems(seed) -> None:
             half = 4 * mean_Q.std(ddof=1) / np.sqrt(S) + 1e-12
             assert mean_Q.mean() <= band_upper(steps, B_avg, V, T, Q0) + half
             assert mean_Q.mean() >= band_lower(steps, B_avg, V, T, Q0) - half
+            assert mean_Q.mean() <= curved_upper(steps, B_avg, V, T, Q0) + half
+            assert mean_Q.mean() >= curved_lower(steps, B_avg, V, T, Q0) - half
+
+
+def _reach_by_chords(px, py, slope, budget):
+    """sup{x : hull(x) <= budget} as the largest x where any chord between two points, or any
+    point's ray of slope ``slope``, is <= budget (the hull is the lower envelope of them all)."""
+    best = 0.0
+    for i in range(len(px)):
+        if py[i] > budget:
+            continue
+        best = max(best, px[i] + (budget - py[i]) / slope)
+        for j in range(len(px)):
+            if px[j] > px[i] and py[j] > budget:
+                best = max(best, px[i] + (budget - py[i]) * (px[j] - px[i]) / (py[j] - py[i]))
+    return best
+
+
+def _curved_by_hand(problem, B_avg, V, T, Q0, lam, side):
+    """The curved band's end at one multiplier: psi from expected_cost just beside each
+    breakpoint, the reach from every chord."""
+    steps = cost_steps(problem)
+    b = steps.edges[1:-1]
+    if side == "high":
+        ks = b[b > lam]
+        px = [0.0] + [V * (k - lam) for k in ks]
+        py = [0.0] + [-V * (k - lam) * expected_cost(problem, k * (1 - 1e-9)) for k in ks]
+        budget = B_avg + max(Q0 - V * lam, 0.0) ** 2 / (2 * T)
+        return V * lam + _reach_by_chords(px, py, -steps.cost[-1], budget)
+    ks = b[b < lam][::-1]
+    px = [0.0] + [V * (lam - k) for k in ks]
+    py = [0.0] + [V * (lam - k) * expected_cost(problem, k * (1 + 1e-9)) for k in ks]
+    budget = B_avg + max(V * lam - Q0, 0.0) ** 2 / (2 * T)
+    return V * lam - min(_reach_by_chords(px, py, steps.cost[0], budget), V * lam)
+
+
+@pytest.mark.parametrize("V, T, Q0", [(0.01, 4000, 0.0), (0.1, 200, 0.5), (1.0, 50, 3.0)])
+def test_curved_band_equals_a_chord_by_chord_computation(solved, V, T, Q0) -> None:
+    problem, c = solved
+    steps = cost_steps(problem)
+    b = steps.edges[1:-1]
+    for lam in np.concatenate([[0.0], b[:: max(1, b.size // 12)] * (1 + 1e-3)]):
+        got = curved_upper_at(steps, c.B_avg, V, T, Q0, lam)
+        assert got == pytest.approx(_curved_by_hand(problem, c.B_avg, V, T, Q0, lam, "high"))
+        if lam > 0:
+            got = curved_lower_at(steps, c.B_avg, V, T, Q0, lam)
+            assert got == pytest.approx(_curved_by_hand(problem, c.B_avg, V, T, Q0, lam, "low"))
+
+
+def test_curved_band_is_never_wider_than_the_straight_one(solved) -> None:
+    problem, c = solved
+    steps = cost_steps(problem)
+    for V in (0.003, 0.03, 0.3, 3.0):
+        for T, Q0 in ((4000, 0.0), (100, 2.0)):
+            assert curved_upper(steps, c.B_avg, V, T, Q0) <= band_upper(
+                steps, c.B_avg, V, T, Q0
+            ) * (1 + 1e-12)
+            assert curved_lower(steps, c.B_avg, V, T, Q0) >= band_lower(steps, c.B_avg, V, T, Q0)
+    # and on default it is strictly tighter where the straight band is loosest (V = 0.03: the
+    # straight band is [-0.03, 0.65] J around a measured 0.23 J)
+    if c.u_star == pytest.approx(2.5462, abs=1e-3):
+        assert curved_upper(steps, c.B_avg, 0.03, 4000, 0.0) < 0.41
+        assert curved_lower(steps, c.B_avg, 0.03, 4000, 0.0) > 0.14
+
+
+def test_curved_band_on_a_hand_problem() -> None:
+    """One state, two actions: offload (u 0, y -1) and draft (u 2, y 1), breakpoint lambda = 1.
+    c = 1 below it and -1 above, so psi_2(R) = R past lambda2 = 1 (the straight band's d = 1), and
+    psi_1(w) = w below lambda1 = 1: both ends coincide with the straight band at the breakpoint."""
+    p = hand_problem([[0.0, 2.0]], [[-1.0, 1.0]], [1.0])
+    steps = cost_steps(p)
+    V, T = 2.0, 10**9
+    assert curved_upper_at(steps, 0.5, V, T, 0.0, 1.0) == pytest.approx(2.0 + 0.5)
+    assert curved_lower_at(steps, 0.5, V, T, 0.0, 1.0) == pytest.approx(2.0 - 0.5)
+    # from lambda2 = 0 the hull passes through (0, 0), (2, -2) and rises with slope 1: it reaches
+    # the budget 0.5 at x = 2 + 2.5 = 4.5 (the chord (0,0)-(2,-2) is the hull below x = 2)
+    assert curved_upper_at(steps, 0.5, V, T, 0.0, 0.0) == pytest.approx(4.5)

@@ -16,7 +16,7 @@ import pytest
 
 from gelato_theory import preset
 from gelato_theory.exact import expressions as ex
-from gelato_theory.exact.band import cost_steps, greedy_intervals
+from gelato_theory.exact.band import cost_steps, curved_lower, curved_upper, greedy_intervals
 from gelato_theory.exact.bounds import bounds_at, constants
 from gelato_theory.exact.dual import frontier
 
@@ -52,6 +52,11 @@ def hand_bounds(problem, c, V, T):
     live = (lo <= hi) & (problem.y_hi > 0)
     coupled = max(c.Q0, float((V * hi[live] + problem.y_hi[live]).max())) if live.any() else c.Q0
     band_low, band_high = hand_band(problem, c.B_avg, V, T, c.Q0)
+    # each end is the tighter of the straight band and the curved one (whose value at every
+    # multiplier is checked against a chord-by-chord computation in test_band.py)
+    steps = cost_steps(problem)
+    band_low = max(band_low, curved_lower(steps, c.B_avg, V, T, c.Q0))
+    band_high = min(band_high, curved_upper(steps, c.B_avg, V, T, c.Q0))
     out = {
         "utility_lower_bound": c.u_star - c.B / V - c.L0 / (V * T),
         "utility_lower_bound_tight": c.u_star - c.B_tight / V - c.L0 / (V * T),

@@ -140,16 +140,30 @@ class ConcaveSlot:
         return alpha * (1 - self.a**K) - beta * (1 - self.s**K)
 
     def solve(self, Q: float, V: float, theta: float = 0.0) -> ContinuousSolution:
+        """The continuous optimum. The argmax does not change under a positive scale of (alpha,
+        beta), and the conic solver's absolute tolerances can fail at either end (V = 1e-3, Q = 0
+        makes the objective ~1e-3; s^K_max ~ 1e-15 makes the unit-scale cone hard): the problem is
+        solved at unit scale first, then at its own scale; any status but 'optimal' after both
+        is a SolverError."""
+        import cvxpy as cp
+
         alpha, beta = self._coefficients(Q, V, theta)
-        # the argmax does not change under a positive scale; solving at unit scale keeps the
-        # conic solver's absolute tolerances meaningful when V and Q are tiny (V = 1e-3, Q = 0)
-        scale = max(abs(alpha), abs(beta))
-        if scale == 0.0:
+        top = max(abs(alpha), abs(beta))
+        if top == 0.0:  # a flat objective: every K ties, the smallest wins
             return ContinuousSolution(K_cont=0.0, value=0.0, status="optimal")
-        self.alpha.value, self.beta.value = alpha / scale, beta / scale
-        self.prob.solve(solver=CONIC_SOLVER)
-        if self.prob.status != "optimal":
-            raise SolverError("per-slot relaxation", str(self.prob.status), CONIC_SOLVER)
+        status = "not solved"
+        for scale in (top, 1.0):
+            self.alpha.value, self.beta.value = alpha / scale, beta / scale
+            try:
+                self.prob.solve(solver=CONIC_SOLVER)
+            except cp.error.SolverError:
+                status = "solver_error"
+                continue
+            status = str(self.prob.status)
+            if status == "optimal":
+                break
+        else:
+            raise SolverError("per-slot relaxation", status, CONIC_SOLVER)
         assert self.var.value is not None  # an optimal solve sets the variable
         v = float(self.var.value)
         K = (
@@ -160,7 +174,7 @@ class ConcaveSlot:
         return ContinuousSolution(
             K_cont=float(np.clip(K, 0, self.K_max)),
             value=float(self.prob.value) * scale,
-            status=str(self.prob.status),
+            status=status,
         )
 
     def integer_optimum(

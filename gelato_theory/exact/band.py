@@ -83,6 +83,105 @@ def band_lower(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> f
     return float(np.max(ex.band_low(V, lam, d[ok], B_avg, Q0, T)))
 
 
+#: at most this many multipliers are tried per side of the curved band (evenly spread over the
+#: breakpoints; any multiplier gives a valid band, more only tighten it)
+CURVED_CANDIDATES = 96
+
+
+def _hull_reach(px: np.ndarray, py: np.ndarray, slope: float, budget: float) -> float:
+    """sup{x >= 0 : hull(x) <= budget} for the lower convex hull of the points (px, py) (px
+    increasing, px[0] = 0 = py[0]) continued past the last point by a ray of slope ``slope``, J.
+
+    The crossing itself is the symbolic layer's ``crossing`` or ``ray`` expression.
+    """
+    hull: list[tuple[float, float]] = []
+    for x, y in zip(px.tolist(), py.tolist(), strict=True):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (y2 - y1) * (x - x1) >= (y - y1) * (x2 - x1):
+                hull.pop()  # (x2, y2) lies on or above the chord from (x1, y1) to (x, y)
+            else:
+                break
+        hull.append((x, y))
+    while len(hull) >= 2 and (hull[-1][1] - hull[-2][1]) >= slope * (hull[-1][0] - hull[-2][0]):
+        hull.pop()  # the ray from an earlier vertex lies below this last segment
+    if slope <= 0:
+        return math.inf
+    for (xa, ya), (xb, yb) in zip(hull[:-1], hull[1:], strict=False):
+        if ya <= budget < yb:
+            return float(ex.curved_crossing(xa, ya, xb, yb, budget))
+    xa, ya = hull[-1]
+    if ya <= budget:
+        return float(ex.curved_ray(xa, ya, slope, budget))
+    return 0.0  # unreachable for budget >= 0: the hull starts at (0, 0)
+
+
+def _candidates(steps: CostSteps) -> np.ndarray:
+    """Multipliers to try: breakpoints and interval midpoints, thinned to CURVED_CANDIDATES."""
+    e = steps.edges[:-1]
+    mids = (steps.edges[:-2] + steps.edges[1:-1]) / 2
+    lam = np.unique(np.concatenate([e, mids]))
+    if lam.size > CURVED_CANDIDATES:
+        lam = lam[np.unique(np.linspace(0, lam.size - 1, CURVED_CANDIDATES).round().astype(int))]
+    return lam
+
+
+def curved_upper_at(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float, lam: float):
+    """The curved band's upper end at multiplier lambda2 = ``lam`` (symbolic/band_curved.py), J.
+
+    psi(R) = -R c(lam + R/V) is piecewise linear; at each breakpoint b > lam the point takes the
+    left-hand cost c(b^-) >= c(b) (the smaller psi), and past the last breakpoint the ray has slope
+    -c(inf).
+    """
+    e, h = steps.edges, -steps.cost
+    inside = np.flatnonzero(e[1:-1] > lam)  # breakpoints e[k + 1] beyond lam
+    z = V * (e[1:-1][inside] - lam)
+    px = np.concatenate([[0.0], z])
+    py = np.concatenate([[0.0], z * h[inside]])  # h[k] = -c on the interval ending at e[k + 1]
+    budget = float(ex.curved_budget_high(V, lam, B_avg, Q0, T))
+    return V * lam + _hull_reach(px, py, float(h[-1]), budget)
+
+
+def curved_lower_at(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float, lam: float):
+    """The curved band's lower end at multiplier lambda1 = ``lam`` > 0, J.
+
+    psi(w) = w c(lam - w/V) for w in [0, V lam]; at each breakpoint b < lam the point takes the
+    right-hand cost c(b^+) (the smaller psi), and below the first breakpoint the ray has slope c(0).
+    """
+    e, c = steps.edges, steps.cost
+    below = np.flatnonzero(e[1:-1] < lam)[::-1]  # breakpoints e[k + 1] below lam, nearest first
+    wk = V * (lam - e[1:-1][below])
+    px = np.concatenate([[0.0], wk])
+    py = np.concatenate([[0.0], wk * c[below + 1]])  # c on the interval starting at e[k + 1]
+    budget = float(ex.curved_budget_low(V, lam, B_avg, Q0, T))
+    reach = _hull_reach(px, py, float(c[0]), budget)
+    return V * lam - min(reach, V * lam)
+
+
+def _best(f, lam: np.ndarray, sign: float) -> float:
+    """max of sign * f over the candidates, then over a finer grid between the best one's
+    neighbours; returns f there (any multiplier is valid, so this only tightens)."""
+    vals = np.array([sign * f(x) for x in lam])
+    i = int(np.argmax(vals))
+    lo, hi = lam[max(i - 1, 0)], lam[min(i + 1, lam.size - 1)]
+    fine = np.linspace(lo, hi, 33)
+    return sign * max(vals[i], max(sign * f(x) for x in fine))
+
+
+def curved_upper(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
+    """min over multipliers (candidates, then refined) of the curved band's upper end, J."""
+    return _best(lambda x: curved_upper_at(steps, B_avg, V, T, Q0, x), _candidates(steps), -1.0)
+
+
+def curved_lower(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
+    """max over multipliers > 0 of the curved band's lower end, J (0 when none helps)."""
+    lam = _candidates(steps)
+    lam = lam[lam > 0]
+    if lam.size == 0:
+        return 0.0
+    return max(0.0, _best(lambda x: curved_lower_at(steps, B_avg, V, T, Q0, x), lam, 1.0))
+
+
 def greedy_intervals(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     """[lambda_lo, lambda_hi] (M, A) on which action a is greedy-optimal in state m.
 

@@ -17,7 +17,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gelato_theory.exact import expressions as ex
-from gelato_theory.exact.band import band_lower, band_upper, cost_steps, coupled_backlog
+from gelato_theory.exact.band import (
+    band_lower,
+    band_upper,
+    cost_steps,
+    coupled_backlog,
+    curved_lower,
+    curved_upper,
+)
 from gelato_theory.exact.converse import budget_value, phi
 from gelato_theory.exact.dual import frontier, minimize_dual
 from gelato_theory.exact.optimum import ratio_optimum, require_slack, solve_lp
@@ -149,8 +156,12 @@ def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) ->
         backlog_lp = min(backlog, _backlog_lp(problem, c, V, T))
         backlog_avg = min(backlog_avg, _backlog_lp(problem, c, V, T, c.B_avg))
         steps = cost_steps(problem)
-        band_low = band_lower(steps, c.B_avg, V, T, Q0)
-        band_high = band_upper(steps, c.B_avg, V, T, Q0)
+        # the straight band (one drift slope) and the curved one (the whole cost curve): both
+        # hold, the tighter end of each side is the band
+        band_low = max(band_lower(steps, c.B_avg, V, T, Q0), curved_lower(steps, c.B_avg, V, T, Q0))
+        band_high = min(
+            band_upper(steps, c.B_avg, V, T, Q0), curved_upper(steps, c.B_avg, V, T, Q0)
+        )
         coupled = coupled_backlog(problem, V, Q0)
     else:
         band_low, band_high, coupled = -math.inf, math.inf, math.inf

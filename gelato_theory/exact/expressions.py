@@ -132,6 +132,28 @@ def band_low_stationary(V: Any, d: Any, Q0: float, T: Any) -> Any:
     return evaluate("backlog_band", "low_stationary", V=V, d_1=d, Q0=Q0, T=T)
 
 
+def curved_budget_high(V: Any, lam: Any, B_avg: float, Q0: float, T: Any) -> Any:
+    """Curved band, upper side: B_avg + ((Q0 − Vλ₂)⁺)²/(2T), J²."""
+    return evaluate(
+        "backlog_band_curved", "budget_high", V=V, lambda_2=lam, B_avg=B_avg, Q0=Q0, T=T
+    )
+
+
+def curved_budget_low(V: Any, lam: Any, B_avg: float, Q0: float, T: Any) -> Any:
+    """Curved band, lower side: B_avg + ((Vλ₁ − Q0)⁺)²/(2T), J²."""
+    return evaluate("backlog_band_curved", "budget_low", V=V, lambda_1=lam, B_avg=B_avg, Q0=Q0, T=T)
+
+
+def curved_crossing(x_a: Any, y_a: Any, x_b: Any, y_b: Any, budget: Any) -> Any:
+    """Where the hull segment (x_a, y_a)–(x_b, y_b) reaches the budget, J."""
+    return evaluate("backlog_band_curved", "crossing", x_a=x_a, y_a=y_a, x_b=x_b, y_b=y_b, b=budget)
+
+
+def curved_ray(x_a: Any, y_a: Any, k: Any, budget: Any) -> Any:
+    """Where the hull's final ray from (x_a, y_a) with slope k reaches the budget, J."""
+    return evaluate("backlog_band_curved", "ray", x_a=x_a, y_a=y_a, k=k, b=budget)
+
+
 # -- converse and regret (estimators the verifier evaluates) -------------------------------------
 
 

@@ -10,6 +10,7 @@ import sympy as sp
 from gelato_theory.symbolic.average_drift import AverageDrift, average_constant_definition
 from gelato_theory.symbolic.backlog import MeanRateStability, Theorem2
 from gelato_theory.symbolic.band import BacklogBand, pos
+from gelato_theory.symbolic.band_curved import CurvedBacklogBand, budget, k, x_a, y_a
 from gelato_theory.symbolic.concavity import Concavity
 from gelato_theory.symbolic.converse import LagrangianConverse, RegretIdentity
 from gelato_theory.symbolic.coupled import CoupledTheorem3
@@ -55,6 +56,7 @@ ALL_OBLIGATIONS: tuple[Obligation, ...] = (
     Theorem3(),
     CoupledTheorem3(),
     BacklogBand(),
+    CurvedBacklogBand(),
     LagrangianConverse(),
     RegretIdentity(),
     GeometricSums(),
@@ -125,6 +127,11 @@ def wrong_statements() -> tuple[WrongStatement, ...]:
             BacklogBand().mutant(
                 high=V * lam2 + B_avg / (2 * d2) + pos(Q0 - V * lam2) ** 2 / (2 * d2 * T)
             ),
+        ),
+        WrongStatement(
+            "curved_band_ray_double",
+            "curved backlog band whose ray crossing doubles the distance: x_a + 2(b − y_a)/k",
+            CurvedBacklogBand().mutant(ray=x_a + 2 * (budget - y_a) / k),
         ),
         WrongStatement(
             "converse_sign_flipped",

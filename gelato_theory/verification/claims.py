@@ -39,7 +39,8 @@ CLAIMS = {
     "coupled_theorem3": "Q(t) <= max(Q0, max_(m,a) V lambda_hi(m,a) + y_hi(m,a)) at every round "
     "of every path",
     "backlog_band": "V l1 - B_avg/d1 - ((V l1 - Q0)^+)^2/(2 d1 T) <= (1/T) sum E[Q(t)] <= "
-    "V l2 + B_avg/d2 + ((Q0 - V l2)^+)^2/(2 d2 T)",
+    "V l2 + B_avg/d2 + ((Q0 - V l2)^+)^2/(2 d2 T), each end tightened by the curved band "
+    "V l2 + sup{x : hull psi_2(x) <= B_avg + L2(0)/T} (and its mirror)",
     "violation_identity": "sum_{s<t} y(s) <= Q(t) - Q(0) at every round of every path",
     "closed_form_consistency": "E[N(t) - N_bar(m, a)] = 0 and E[E(t) - E_bar(m, a)] = 0",
     "lagrangian_converse": "E[G] >= 0, G = (1/T) sum [phi_m(t)(lambda*) - u(t) + lambda* y(t)] "
