@@ -36,6 +36,16 @@ class CostSteps:
 
     edges: np.ndarray
     cost: np.ndarray
+    #: per interval (n, M): E[y^2], largest and smallest realizable cost of the greedy actions,
+    #: and the state probabilities (M,); sigma (n,) = 1/2 sum_m pi_m E[y^2] (the curved band)
+    y2: np.ndarray
+    y_hi: np.ndarray
+    y_lo: np.ndarray
+    pi: np.ndarray
+
+    @property
+    def sigma(self) -> np.ndarray:
+        return 0.5 * (self.y2 @ self.pi)
 
 
 def expected_cost(problem: Problem, lam: float) -> float:
@@ -51,8 +61,17 @@ def cost_steps(problem: Problem) -> CostSteps:
     edges = np.concatenate([[0.0], b, [np.inf]])
     inner = [(lo + hi) / 2 for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)]
     inner.append(edges[-2] * 2 + 1.0)
-    cost = np.array([expected_cost(problem, lam) for lam in inner])
-    return CostSteps(edges=edges, cost=cost)
+    acts = np.array([greedy_actions(problem, lam) for lam in inner])  # (n, M)
+    m = np.arange(problem.M)[None, :]
+    cost = np.array([float(problem.pi @ problem.y[m[0], a]) for a in acts])  # as expected_cost
+    return CostSteps(
+        edges=edges,
+        cost=cost,
+        y2=problem.y2[m, acts],
+        y_hi=problem.y_hi[m, acts],
+        y_lo=problem.y_lo[m, acts],
+        pi=np.asarray(problem.pi, dtype=float),
+    )
 
 
 def band_upper(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
@@ -90,9 +109,9 @@ CURVED_CANDIDATES = 96
 
 def _hull_reach(px: np.ndarray, py: np.ndarray, slope: float, budget: float) -> float:
     """sup{x >= 0 : hull(x) <= budget} for the lower convex hull of the points (px, py) (px
-    increasing, px[0] = 0 = py[0]) continued past the last point by a ray of slope ``slope``, J.
+    increasing, px[0] = 0) continued past the last point by a ray of slope ``slope``, J.
 
-    The crossing itself is the symbolic layer's ``crossing`` or ``ray`` expression.
+    The crossing itself is the symbolic layer's ``crossing`` or ``ray`` expression. py[0] <= 0.
     """
     hull: list[tuple[float, float]] = []
     for x, y in zip(px.tolist(), py.tolist(), strict=True):
@@ -113,7 +132,7 @@ def _hull_reach(px: np.ndarray, py: np.ndarray, slope: float, budget: float) -> 
     xa, ya = hull[-1]
     if ya <= budget:
         return float(ex.curved_ray(xa, ya, slope, budget))
-    return 0.0  # unreachable for budget >= 0: the hull starts at (0, 0)
+    return 0.0  # unreachable for budget >= 0: the hull starts at (0, py[0] <= 0)
 
 
 def _candidates(steps: CostSteps) -> np.ndarray:
@@ -126,34 +145,62 @@ def _candidates(steps: CostSteps) -> np.ndarray:
     return lam
 
 
-def curved_upper_at(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float, lam: float):
+def _far_side_drift(steps: CostSteps, R: np.ndarray, realized: np.ndarray, k: np.ndarray) -> float:
+    """B-bar: max over the intervals ``k`` of 1/2 sum_m pi_m min(E[y^2], ((R + realized)^+)^2) with
+    R (per interval) the excess closest to zero there and ``realized`` the extreme cost, J^2."""
+    if k.size == 0:
+        return 0.0
+    over = np.maximum(R[:, None] + realized[k], 0.0) ** 2
+    return float(max(0.0, (0.5 * np.minimum(steps.y2[k], over) @ steps.pi).max()))
+
+
+def _adjacent(steps: CostSteps, lam: float) -> np.ndarray:
+    """Indices of the intervals whose closure holds ``lam`` (two at a breakpoint)."""
+    e = steps.edges
+    return np.flatnonzero((e[:-1] <= lam) & (lam <= e[1:]))
+
+
+def curved_upper_at(steps: CostSteps, V: float, T: int, Q0: float, lam: float) -> float:
     """The curved band's upper end at multiplier lambda2 = ``lam`` (symbolic/band_curved.py), J.
 
-    psi(R) = -R c(lam + R/V) is piecewise linear; at each breakpoint b > lam the point takes the
-    left-hand cost c(b^-) >= c(b) (the smaller psi), and past the last breakpoint the ray has slope
-    -c(inf).
+    G(R) = B-bar - sigma(lam + R/V) - R c(lam + R/V) is linear on each interval; each breakpoint
+    b > lam gives the point (V (b - lam), smaller of the two sides' values); past the last
+    breakpoint the ray has slope -c(inf). B-bar is the largest drift where Q < V lam.
     """
-    e, h = steps.edges, -steps.cost
-    inside = np.flatnonzero(e[1:-1] > lam)  # breakpoints e[k + 1] beyond lam
-    z = V * (e[1:-1][inside] - lam)
+    e, c, sig = steps.edges, steps.cost, steps.sigma
+    below = np.flatnonzero(e[:-1] < lam)
+    R = V * (np.minimum(e[1:][below], lam) - lam)
+    B_bar = _far_side_drift(steps, R, steps.y_hi, below)
+    j = np.flatnonzero(e[1:-1] > lam)  # breakpoints e[j + 1] beyond lam
+    z = V * (e[1:-1][j] - lam)
+    left = B_bar - sig[j] - z * c[j]
+    right = B_bar - sig[j + 1] - z * c[j + 1]
+    g0 = min(0.0, B_bar - float(sig[_adjacent(steps, lam)].max()))
     px = np.concatenate([[0.0], z])
-    py = np.concatenate([[0.0], z * h[inside]])  # h[k] = -c on the interval ending at e[k + 1]
-    budget = float(ex.curved_budget_high(V, lam, B_avg, Q0, T))
-    return V * lam + _hull_reach(px, py, float(h[-1]), budget)
+    py = np.concatenate([[g0], np.minimum(left, right)])
+    budget = float(ex.curved_budget_high(V, lam, B_bar, Q0, T))
+    return V * lam + _hull_reach(px, py, float(-c[-1]), budget)
 
 
-def curved_lower_at(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float, lam: float):
+def curved_lower_at(steps: CostSteps, V: float, T: int, Q0: float, lam: float) -> float:
     """The curved band's lower end at multiplier lambda1 = ``lam`` > 0, J.
 
-    psi(w) = w c(lam - w/V) for w in [0, V lam]; at each breakpoint b < lam the point takes the
-    right-hand cost c(b^+) (the smaller psi), and below the first breakpoint the ray has slope c(0).
+    G(w) = B-bar - sigma(lam - w/V) + w c(lam - w/V) for w in [0, V lam]; each breakpoint b < lam
+    gives the point (V (lam - b), smaller side); below the first breakpoint the ray has slope
+    c(0). B-bar is the largest drift where Q > V lam (from the smallest realizable costs).
     """
-    e, c = steps.edges, steps.cost
-    below = np.flatnonzero(e[1:-1] < lam)[::-1]  # breakpoints e[k + 1] below lam, nearest first
-    wk = V * (lam - e[1:-1][below])
+    e, c, sig = steps.edges, steps.cost, steps.sigma
+    above = np.flatnonzero(e[1:] > lam)
+    w_near = V * (lam - np.maximum(e[:-1][above], lam))
+    B_bar = _far_side_drift(steps, w_near, -steps.y_lo, above)
+    j = np.flatnonzero(e[1:-1] < lam)[::-1]  # breakpoints e[j + 1] below lam, nearest first
+    wk = V * (lam - e[1:-1][j])
+    left = B_bar - sig[j] + wk * c[j]
+    right = B_bar - sig[j + 1] + wk * c[j + 1]
+    g0 = min(0.0, B_bar - float(sig[_adjacent(steps, lam)].max()))
     px = np.concatenate([[0.0], wk])
-    py = np.concatenate([[0.0], wk * c[below + 1]])  # c on the interval starting at e[k + 1]
-    budget = float(ex.curved_budget_low(V, lam, B_avg, Q0, T))
+    py = np.concatenate([[g0], np.minimum(left, right)])
+    budget = float(ex.curved_budget_low(V, lam, B_bar, Q0, T))
     reach = _hull_reach(px, py, float(c[0]), budget)
     return V * lam - min(reach, V * lam)
 
@@ -168,18 +215,18 @@ def _best(f, lam: np.ndarray, sign: float) -> float:
     return sign * max(vals[i], max(sign * f(x) for x in fine))
 
 
-def curved_upper(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
+def curved_upper(steps: CostSteps, V: float, T: int, Q0: float) -> float:
     """min over multipliers (candidates, then refined) of the curved band's upper end, J."""
-    return _best(lambda x: curved_upper_at(steps, B_avg, V, T, Q0, x), _candidates(steps), -1.0)
+    return _best(lambda x: curved_upper_at(steps, V, T, Q0, x), _candidates(steps), -1.0)
 
 
-def curved_lower(steps: CostSteps, B_avg: float, V: float, T: int, Q0: float) -> float:
+def curved_lower(steps: CostSteps, V: float, T: int, Q0: float) -> float:
     """max over multipliers > 0 of the curved band's lower end, J (0 when none helps)."""
     lam = _candidates(steps)
     lam = lam[lam > 0]
     if lam.size == 0:
         return 0.0
-    return max(0.0, _best(lambda x: curved_lower_at(steps, B_avg, V, T, Q0, x), lam, 1.0))
+    return max(0.0, _best(lambda x: curved_lower_at(steps, V, T, Q0, x), lam, 1.0))
 
 
 def greedy_intervals(problem: Problem) -> tuple[np.ndarray, np.ndarray]:

@@ -158,10 +158,8 @@ def bounds_at(c: Constants, V: float, T: int, problem: Problem | None = None) ->
         steps = cost_steps(problem)
         # the straight band (one drift slope) and the curved one (the whole cost curve): both
         # hold, the tighter end of each side is the band
-        band_low = max(band_lower(steps, c.B_avg, V, T, Q0), curved_lower(steps, c.B_avg, V, T, Q0))
-        band_high = min(
-            band_upper(steps, c.B_avg, V, T, Q0), curved_upper(steps, c.B_avg, V, T, Q0)
-        )
+        band_low = max(band_lower(steps, c.B_avg, V, T, Q0), curved_lower(steps, V, T, Q0))
+        band_high = min(band_upper(steps, c.B_avg, V, T, Q0), curved_upper(steps, V, T, Q0))
         coupled = coupled_backlog(problem, V, Q0)
     else:
         band_low, band_high, coupled = -math.inf, math.inf, math.inf

@@ -132,16 +132,16 @@ def band_low_stationary(V: Any, d: Any, Q0: float, T: Any) -> Any:
     return evaluate("backlog_band", "low_stationary", V=V, d_1=d, Q0=Q0, T=T)
 
 
-def curved_budget_high(V: Any, lam: Any, B_avg: float, Q0: float, T: Any) -> Any:
-    """Curved band, upper side: B_avg + ((Q0 − Vλ₂)⁺)²/(2T), J²."""
+def curved_budget_high(V: Any, lam: Any, B_bar: float, Q0: float, T: Any) -> Any:
+    """Curved band, upper side: B̄₂ + ((Q0 − Vλ₂)⁺)²/(2T), J²."""
     return evaluate(
-        "backlog_band_curved", "budget_high", V=V, lambda_2=lam, B_avg=B_avg, Q0=Q0, T=T
+        "backlog_band_curved", "budget_high", V=V, lambda_2=lam, B_bar=B_bar, Q0=Q0, T=T
     )
 
 
-def curved_budget_low(V: Any, lam: Any, B_avg: float, Q0: float, T: Any) -> Any:
-    """Curved band, lower side: B_avg + ((Vλ₁ − Q0)⁺)²/(2T), J²."""
-    return evaluate("backlog_band_curved", "budget_low", V=V, lambda_1=lam, B_avg=B_avg, Q0=Q0, T=T)
+def curved_budget_low(V: Any, lam: Any, B_bar: float, Q0: float, T: Any) -> Any:
+    """Curved band, lower side: B̄₁ + ((Vλ₁ − Q0)⁺)²/(2T), J²."""
+    return evaluate("backlog_band_curved", "budget_low", V=V, lambda_1=lam, B_bar=B_bar, Q0=Q0, T=T)
 
 
 def curved_crossing(x_a: Any, y_a: Any, x_b: Any, y_b: Any, budget: Any) -> Any:
