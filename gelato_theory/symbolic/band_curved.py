@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from gelato_theory.symbolic.band import EQ, L_T, X, Y, pos, shifted_drift_residual, t, w, z_pos
+from gelato_theory.symbolic.band import EQ, L_T, X, Y, pos, t, w, z_pos
 from gelato_theory.symbolic.obligation import Obligation, Step, isolate
 from gelato_theory.symbolic.symbols import MEANING, Q0, T, V, lam1, lam2
 from gelato_theory.symbolic.utility import telescoping_step
@@ -115,7 +115,6 @@ class CurvedBacklogBand(Obligation):
         return tuple((s, MEANING[s]) for s in (V, lam1, lam2, Q0, T)) + own
 
     def steps(self) -> tuple[Step, ...]:
-        res = shifted_drift_residual()
         up_sum = (L_T - pos(Q0 - V * lam2) ** 2 / 2) - (T * B_bar - S_psi)  # <= 0
         coef, thr = isolate(up_sum, S_psi)
         segment = y_a + (x - x_a) * (y_b - y_a) / (x_b - x_a)
