@@ -55,8 +55,8 @@ def hand_bounds(problem, c, V, T):
     # each end is the tighter of the straight band and the curved one (whose value at every
     # multiplier is checked against a chord-by-chord computation in test_band.py)
     steps = cost_steps(problem)
-    band_low = max(band_low, curved_lower(steps, c.B_avg, V, T, c.Q0))
-    band_high = min(band_high, curved_upper(steps, c.B_avg, V, T, c.Q0))
+    band_low = max(band_low, curved_lower(steps, V, T, c.Q0))
+    band_high = min(band_high, curved_upper(steps, V, T, c.Q0))
     out = {
         "utility_lower_bound": c.u_star - c.B / V - c.L0 / (V * T),
         "utility_lower_bound_tight": c.u_star - c.B_tight / V - c.L0 / (V * T),
