@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 log = logging.getLogger("gelato_theory")
@@ -47,6 +47,12 @@ class RunProgress:
 
     def track(self, rounds: Iterable[int], name: str) -> Iterator[int]:
         """Iterate ``rounds`` of one simulation, advancing the run's bar."""
+        for t, _ in self.track_steps(((t, 1) for t in rounds), name):
+            yield t
+
+    def track_steps(self, items: Iterable[tuple[Any, int]], name: str) -> Iterator[tuple[Any, int]]:
+        """Iterate (item, rounds) pairs of one simulation; after each, advance the bar by its
+        rounds (work done in chunks, e.g. by a compiled kernel)."""
         self.i += 1
         if self.n is not None and self.i > self.n:
             self.n = self.i
@@ -58,11 +64,11 @@ class RunProgress:
                 self._bar = tqdm(total=total, unit="round", leave=False, dynamic_ncols=True)
             self._bar.total = total
             self._bar.set_description_str(self._desc(name))
-        for t in rounds:
-            yield t
-            self.done += 1
+        for item, n in items:
+            yield item, n
+            self.done += n
             if self._bar is not None:
-                self._bar.update(1)
+                self._bar.update(n)
             else:
                 now = time.monotonic()
                 if now - self._last_log >= self.every:
@@ -95,3 +101,25 @@ def track(rounds: Iterable[int], name: str, progress: bool | RunProgress) -> Ite
 
         return tqdm(rounds, desc=name, unit="round", leave=False)
     return rounds
+
+
+def track_steps(
+    items: Iterable[Any], steps: Sequence[int], name: str, progress: bool | RunProgress
+) -> Iterable[Any]:
+    """``items`` (consumed lazily) with progress advanced by ``steps[i]`` rounds after item i is
+    done (work done in chunks, e.g. by a compiled kernel)."""
+    pairs = zip(items, steps, strict=True)
+    if isinstance(progress, RunProgress):
+        return (item for item, _ in progress.track_steps(pairs, name))
+    if progress:
+        return _tqdm_steps(pairs, sum(steps), name)
+    return items
+
+
+def _tqdm_steps(pairs: Iterable[tuple[Any, int]], total: int, name: str) -> Iterator[Any]:
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=name, unit="round", leave=False) as bar:
+        for item, n in pairs:
+            yield item
+            bar.update(n)

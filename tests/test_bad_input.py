@@ -231,6 +231,19 @@ def test_ctrl_c_while_importing_is_one_line_and_130(monkeypatch, capsys):
     assert err.strip().splitlines() == ["gelato: interrupted; no output file was written"]
 
 
+def _wait_for_python_sigint_handler(pid: int, timeout: float = 60.0) -> None:
+    """Until the interpreter has installed its SIGINT handler (Linux: bit 2 of SigCgt in
+    /proc/PID/status): a signal before that kills the process at startup, which is the OS's doing,
+    not the program's (on a loaded machine interpreter start-up can take longer than the sleep)."""
+    status = Path(f"/proc/{pid}/status")
+    end = time.monotonic() + timeout
+    while status.exists() and time.monotonic() < end:
+        caught = [ln for ln in status.read_text().splitlines() if ln.startswith("SigCgt:")]
+        if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGINT - 1)):
+            return
+        time.sleep(0.05)
+
+
 def test_ctrl_c_stops_a_long_run_with_one_line_and_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(
@@ -252,6 +265,7 @@ def test_ctrl_c_stops_a_long_run_with_one_line_and_130(tmp_path):
         env=env,
     )
     time.sleep(3.0)  # importing or already simulating: both must stop the same way
+    _wait_for_python_sigint_handler(proc.pid)
     proc.send_signal(signal.SIGINT)
     try:
         out, err = proc.communicate(timeout=60)

@@ -14,7 +14,7 @@ run on a machine pays the compile time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,6 +245,20 @@ def run_compiled(
     return res
 
 
+#: trajectory-rounds per kernel call: the kernel runs whole trajectories, so Python (Ctrl-C, the
+#: progress bar) gets control back between calls, about every 0.2-0.5 s of work
+CALL_WORK = 1 << 21
+
+
+def call_groups(n_pairs: int, T: int) -> list[tuple[int, int]]:
+    """Consecutive [start, stop) groups of trajectories, one kernel call each: about CALL_WORK
+    trajectory-rounds, and at least one trajectory per numba thread."""
+    import numba
+
+    size = max(numba.get_num_threads(), -(-CALL_WORK // max(int(T), 1)), 1)
+    return [(a, min(a + size, n_pairs)) for a in range(0, n_pairs, size)]
+
+
 def run_pairs(
     dynamics: Dynamics,
     policy: Policy,
@@ -253,10 +267,15 @@ def run_pairs(
     T: int,
     root_seed: int,
     trace_every: int = 0,
-) -> dict[str, np.ndarray]:
+    groups: Sequence[tuple[int, int]] | None = None,
+) -> Iterator[dict[str, np.ndarray]]:
     """The compiled counterpart of the simulator's batch loop: trajectories (V[i], seed s) for the
-    (i, s) in ``pairs``, summaries keyed as the accumulators name them."""
+    (i, s) in ``pairs``, summaries keyed as the accumulators name them, one dict per group of
+    ``groups`` (default: all pairs at once). Trajectories are independent streams, so the grouping
+    does not change a number."""
     tables = CompiledTables.build(dynamics.scenario, dynamics.problem, policy, dynamics.executor)
     v = np.asarray(V, dtype=float)[[i for i, _ in pairs]]
+    seeds = [s for _, s in pairs]
     Q0 = dynamics.scenario.control.Q0
-    return run_compiled(tables, v, [s for _, s in pairs], T, root_seed, Q0, trace_every)
+    for a, b in groups or [(0, len(pairs))]:
+        yield run_compiled(tables, v[a:b], seeds[a:b], T, root_seed, Q0, trace_every)

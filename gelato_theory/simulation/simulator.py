@@ -29,7 +29,7 @@ from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor
 from gelato_theory.scenario.model import Scenario
 from gelato_theory.simulation.accumulators import summaries
-from gelato_theory.simulation.compiled import run_pairs, select_engine
+from gelato_theory.simulation.compiled import call_groups, run_pairs, select_engine
 from gelato_theory.simulation.loop import BatchLoop
 from gelato_theory.simulation.step import Dynamics, QueueUpdate, lyapunov_update, realized_cost
 
@@ -138,12 +138,14 @@ def simulate(
     size = batch or len(pairs)
     eng = select_engine(engine, policy, dynamics.executor, queue_update)
     if eng == "compiled":
-        parts = [run_pairs(dynamics, policy, V, pairs, T, root, trace_every)]
-        if progress:  # the kernel runs every round at once: advance the bar past them
-            from gelato_theory.progress import track
+        # whole trajectories per kernel call, in groups: between calls Python sees Ctrl-C and
+        # the bar advances by the rounds done (T per trajectory, in units of a policy's T)
+        from gelato_theory.progress import track_steps
 
-            for _ in track(range(T), policy.name, progress):
-                pass
+        groups = call_groups(len(pairs), T)
+        work = [T * b // len(pairs) - T * a // len(pairs) for a, b in groups]
+        runs = run_pairs(dynamics, policy, V, pairs, T, root, trace_every, groups)
+        parts = list(track_steps(runs, work, policy.name, progress))
     else:
         parts = [
             _run(
