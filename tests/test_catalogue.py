@@ -124,3 +124,27 @@ def test_misweighted_inner_rule_is_caught_by_the_checked_C(exits, factor):
         s, policy_names=("gelato",), overrides={"gelato": misweighted_gelato(problem, factor)}
     )
     assert "empirical_C" in failed(r), r.reason()
+
+
+def test_the_default_cli_run_catches_the_exit_only_defect(monkeypatch, tmp_path, capsys):
+    """``gelato verify`` with no scenario option runs default, then exit-heavy: a queue fed the
+    expected cost passes on default (its exact controller never exits) and fails on exit-heavy."""
+    from gelato_theory.cli.main import main
+    from gelato_theory.cli.verify import DEFAULT_RUN
+
+    assert DEFAULT_RUN == ("default", "exit-heavy")
+    expected_energy_queue(monkeypatch)
+    out = tmp_path / "r.json"
+    # the defect is planted in the array engine's round step (the compiled kernel is held to the
+    # array engine bit for bit by test_compiled.py)
+    args = ["verify", "--seeds", "16", "--policy", "gelato-exact", "--engine", "numpy"]
+    args += ["--json", str(out)]
+    assert main([*args, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exit-heavy" in err and "violation_identity" in err
+    import json
+
+    doc = json.loads(out.read_text())
+    by = {r["scenario"]["name"]: r for r in doc["reports"]}
+    failed = {n: {v["claim"] for v in r["verdicts"] if v["status"] == "fail"} for n, r in by.items()}
+    assert "violation_identity" in failed["exit-heavy"]

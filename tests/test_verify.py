@@ -93,11 +93,22 @@ def test_cli_exit_codes_and_reports(tmp_path, capsys, monkeypatch):
     assert main(args) == 0
     doc = json.loads((tmp_path / "ok" / "report.json").read_text())
     jsonschema.validate(doc, views.schema())
-    assert doc["summary"]["fail"] == 0
+    # the default run: the default preset, then exit-heavy, each a full report
+    assert [r["scenario"]["name"] for r in doc["reports"]] == ["default", "exit-heavy"]
+    assert doc["summary"]["fail"] == 0 and doc["summary"]["passed"]
+    assert doc["summary"]["pass"] == sum(r["summary"]["pass"] for r in doc["reports"])
     root = ET.parse(tmp_path / "ok" / "junit.xml").getroot()
     cases = root.findall(".//testcase")
-    assert len(cases) == len(doc["verdicts"])
-    assert (tmp_path / "ok" / "report.md").read_text().startswith("# Verification")
+    assert len(cases) == sum(len(r["verdicts"]) for r in doc["reports"])
+    md = (tmp_path / "ok" / "report.md").read_text()
+    assert md.startswith("# Verification of `default`") and "# Verification of `exit-heavy`" in md
+    # one scenario named: its report alone, as before
+    one = tmp_path / "one.json"
+    assert main(["verify", "--preset", "default", "--seeds", "6", "--horizon", "400",
+                 "--json", str(one)]) == 0  # fmt: skip
+    single = json.loads(one.read_text())
+    jsonschema.validate(single, views.schema())
+    assert single["scenario"]["name"] == "default" and "reports" not in single
 
     break_acceptance(monkeypatch)
     capsys.readouterr()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from importlib import resources
 
 from gelato_theory import __version__
@@ -64,6 +65,57 @@ def to_dict(report: VerificationReport) -> dict:
 
 def to_json_text(report: VerificationReport) -> str:
     return to_json(to_dict(report))
+
+
+def run_summary(reports: Sequence[VerificationReport]) -> dict:
+    """One summary over the reports of a run: passed only if every scenario passed."""
+    return {
+        "passed": all(r.passed for r in reports),
+        "pass": sum(r.count("pass") for r in reports),
+        "fail": sum(r.count("fail") for r in reports),
+        "inconclusive": sum(r.count("inconclusive") for r in reports),
+        "reason": run_reason(reports),
+    }
+
+
+def run_reason(reports: Sequence[VerificationReport]) -> str:
+    """One line: the single report's reason, or each scenario's, failing ones first."""
+    if len(reports) == 1:
+        return reports[0].reason()
+    order = sorted(reports, key=lambda r: r.passed)
+    return "; ".join(f"{r.scenario.name}: {r.reason()}" for r in order)
+
+
+def run_to_json_text(reports: Sequence[VerificationReport]) -> str:
+    """One scenario: its report (:func:`to_dict`). Several (the default run): every report under
+    ``reports`` and one summary (``schema.json`` allows both)."""
+    if len(reports) == 1:
+        return to_json_text(reports[0])
+    return to_json(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": f"gelato-theory {__version__}",
+            "reports": [to_dict(r) for r in reports],
+            "summary": run_summary(reports),
+        }
+    )
+
+
+def run_to_markdown(reports: Sequence[VerificationReport]) -> str:
+    """Each scenario's Markdown summary, in run order."""
+    return "\n".join(to_markdown(r) for r in reports)
+
+
+def run_to_junit(reports: Sequence[VerificationReport]) -> str:
+    """JUnit XML: every scenario's test suites under one root."""
+    if len(reports) == 1:
+        return to_junit(reports[0])
+    names = ", ".join(r.scenario.name for r in reports)
+    root = ET.Element("testsuites", name=f"gelato verify {names}")
+    for r in reports:
+        root.extend(ET.fromstring(to_junit(r).split("\n", 1)[1]))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def _f(x: float | None, digits: int = 4) -> str:
