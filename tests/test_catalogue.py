@@ -52,6 +52,10 @@ CONTROLLERS = {
     "overshoots and recovers": (lambda p: Overshoot(DPP(p)), {"coupled_theorem3"}),
     "V x 1.1": (lambda p: MisScaled(DPP(p), factor=1.1), {"coupled_theorem3"}),
     "V x 2": (lambda p: MisScaled(DPP(p), factor=2.0), {"coupled_theorem3", "backlog_band"}),
+    # too small a V keeps the backlog low: no path bound can see it, the curved band's lower end
+    # (within 5 % of the measured mean backlog at V >= 0.03) does
+    "V x 0.95": (lambda p: MisScaled(DPP(p), factor=0.95), {"backlog_band"}),
+    "V x 1.02": (lambda p: MisScaled(DPP(p), factor=1.02), {"coupled_theorem3", "backlog_band"}),
     "utility / 100": (lambda p: MisScaled(DPP(p)), {"theorem1_utility"}),
     "pure offload posing as DPP": (
         lambda p: Impostor(policies(preset("default"), p)["offload"]),
