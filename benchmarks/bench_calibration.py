@@ -111,7 +111,7 @@ def defects(s):
     out = {}
     for x in (0.005, 0.01, 0.02, 0.05):
         out[f"tokens over-reported {x:.1%}"] = {"executor": OverReporting(s, x)}
-    for f in (1.1, 1.5, 2.0):
+    for f in (0.95, 1.02, 1.1, 1.5, 2.0):
         out[f"V mis-scaled x{f:g}"] = {"overrides": {"gelato-exact": MisScaled(DPP(problem), f)}}
     return out
 

@@ -150,5 +150,7 @@ def test_the_default_cli_run_catches_the_exit_only_defect(monkeypatch, tmp_path,
 
     doc = json.loads(out.read_text())
     by = {r["scenario"]["name"]: r for r in doc["reports"]}
-    failed = {n: {v["claim"] for v in r["verdicts"] if v["status"] == "fail"} for n, r in by.items()}
+    failed = {
+        n: {v["claim"] for v in r["verdicts"] if v["status"] == "fail"} for n, r in by.items()
+    }
     assert "violation_identity" in failed["exit-heavy"]
