@@ -139,7 +139,7 @@ def test_interrupted_run_leaves_no_partial_file(tmp_path, monkeypatch):
     def boom(report):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rep, "to_junit", boom)
+    monkeypatch.setattr(rep, "run_to_junit", boom)  # what gelato verify writes JUnit with
     out = tmp_path / "r"
     assert main(["verify", "--seeds", "3", "--horizon", "50", "--out", str(out)]) == 130
     assert not out.exists() or not any(out.iterdir())

@@ -82,11 +82,12 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def scenario_with_run_args(args: argparse.Namespace):
-    """The scenario with --seeds/--horizon applied (validated like any scenario field)."""
+def scenario_with_run_args(args: argparse.Namespace, s=None):
+    """The scenario (``s``, default: the one the arguments choose) with --seeds/--horizon applied
+    (validated like any scenario field)."""
     from gelato_theory.simulation.compiled import set_default_engine
 
-    s = scenario_from_args(args)
+    s = scenario_from_args(args) if s is None else s
     set_default_engine(getattr(args, "engine", "auto"))
     changes = {}
     if getattr(args, "seeds", None) is not None:
@@ -118,12 +119,9 @@ def run_scenarios(args: argparse.Namespace) -> list:
     with --seeds/--horizon applied, validated before any simulation)."""
     if args.scenario or args.preset or getattr(args, "V", None) is not None:
         return [scenario_with_run_args(args)]
-    out = []
-    for name in DEFAULT_RUN:
-        args.preset = name
-        out.append(scenario_with_run_args(args))
-    args.preset = None
-    return out
+    from gelato_theory.scenario import preset
+
+    return [scenario_with_run_args(args, preset(name)) for name in DEFAULT_RUN]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -269,31 +269,21 @@ class Executor:
     ) -> tuple:
         """Drafting when position i's context holds the tokens drafted before it (n-gram pair):
         one position at a time, computing only for trajectories still drafting."""
-        pair, L, B = self.pair, self.layout, K.shape[0]
+        pair, L = self.pair, self.layout
         assert isinstance(pair, ModelPair)  # run_round routes a BlockPair elsewhere
-        c = np.zeros(B, dtype=np.int64)
-        k = np.zeros(B, dtype=np.int64)
-        x = np.zeros((B, n), dtype=np.int64)
-        qx = np.ones((B, n))
-        H = np.full((B, n), np.nan)
-        sent = np.zeros((B, n), dtype=bool)
-        active = K > 0
+        d = _Drafting(K, n)
         ctxs, hists = [], [history]
         for i in range(n + 1):
             ctxs.append(pair.position(hists[-1], U[:, L.type_col(i)]))
-            if i == n or not active.any():
+            if i == n or not d.active.any():
                 break
-            idx = np.flatnonzero(active)
-            H[idx, i], x[idx, i], qx[idx, i] = pair.draft_step(
+            idx = np.flatnonzero(d.active)
+            d.H[idx, i], d.x[idx, i], d.qx[idx, i] = pair.draft_step(
                 ctxs[i][idx], U[idx, L.draft_col(i)], greedy
             )
-            send = active & rule.send_mask(H[:, : i + 1])[:, i]
-            c += active
-            k += send
-            sent[:, i] = send
-            hists.append(pair.advance(hists[-1], x[:, i]))
-            active = send & (i + 1 < K)
-        return np.stack(ctxs, axis=1), x, qx, H, c, k, sent, np.stack(hists, axis=1)
+            d.decide(i, rule)
+            hists.append(pair.advance(hists[-1], d.x[:, i]))
+        return np.stack(ctxs, axis=1), d.x, d.qx, d.H, d.c, d.k, d.sent, np.stack(hists, axis=1)
 
     def _block_round(
         self,
@@ -306,28 +296,19 @@ class Executor:
     ) -> tuple:
         """A round of a :class:`BlockPair`: draft position by position through the pair's round
         object (all rows in one draft pass per position), then one target pass for the block."""
-        L, B = self.layout, K.shape[0]
+        L = self.layout
         assert isinstance(self.pair, BlockPair)  # called by run_round only for a BlockPair
         block = self.pair.open_round(history, self.K_max)
-        c = np.zeros(B, dtype=np.int64)
-        k = np.zeros(B, dtype=np.int64)
-        x = np.zeros((B, n), dtype=np.int64)
-        qx = np.ones((B, n))
-        H = np.full((B, n), np.nan)
-        sent = np.zeros((B, n), dtype=bool)
-        active = K > 0
+        d = _Drafting(K, n)
         for i in range(n):
-            if not active.any():
+            if not d.active.any():
                 break
-            idx = np.flatnonzero(active)
-            H[idx, i], x[idx, i], qx[idx, i] = block.draft_step(
-                U[:, L.draft_col(i)], active, greedy
+            idx = np.flatnonzero(d.active)
+            d.H[idx, i], d.x[idx, i], d.qx[idx, i] = block.draft_step(
+                U[:, L.draft_col(i)], d.active, greedy
             )
-            send = active & rule.send_mask(H[:, : i + 1])[:, i]
-            c += active
-            k += send
-            sent[:, i] = send
-            active = send & (i + 1 < K)
+            d.decide(i, rule)
+        x, qx, H, c, k, sent = d.x, d.qx, d.H, d.c, d.k, d.sent
         scores = block.score(x, k)
         if greedy:
             ok = (x == scores.argmax[:, :n]) & sent
@@ -419,6 +400,31 @@ class Executor:
                 "m", (int(m.min()), int(m.max())), f"must lie in [0, {self.M})"
             )
         return m.astype(np.int64, copy=False), K.astype(np.int64, copy=False)
+
+
+class _Drafting:
+    """Buffers of position-by-position drafting for B trajectories and n positions: positions
+    computed c and sent k, drafted tokens x, their draft probabilities qx, entropies H, the sent
+    mask, and which trajectories are still drafting."""
+
+    def __init__(self, K: np.ndarray, n: int) -> None:
+        B = K.shape[0]
+        self.K = K
+        self.c = np.zeros(B, dtype=np.int64)
+        self.k = np.zeros(B, dtype=np.int64)
+        self.x = np.zeros((B, n), dtype=np.int64)
+        self.qx = np.ones((B, n))
+        self.H = np.full((B, n), np.nan)
+        self.sent = np.zeros((B, n), dtype=bool)
+        self.active = K > 0
+
+    def decide(self, i: int, rule: StopRule) -> None:
+        """After position i is drafted (H[:, i] filled): the stop rule sends it or ends drafting."""
+        send = self.active & rule.send_mask(self.H[:, : i + 1])[:, i]
+        self.c += self.active
+        self.k += send
+        self.sent[:, i] = send
+        self.active = send & (i + 1 < self.K)
 
 
 def _leading_true(ok: np.ndarray) -> np.ndarray:

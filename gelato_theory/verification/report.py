@@ -108,14 +108,11 @@ def run_to_markdown(reports: Sequence[VerificationReport]) -> str:
 
 def run_to_junit(reports: Sequence[VerificationReport]) -> str:
     """JUnit XML: every scenario's test suites under one root."""
-    if len(reports) == 1:
-        return to_junit(reports[0])
     names = ", ".join(r.scenario.name for r in reports)
     root = ET.Element("testsuites", name=f"gelato verify {names}")
     for r in reports:
-        root.extend(ET.fromstring(to_junit(r).split("\n", 1)[1]))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        _junit_suites(r, root)
+    return _xml(root)
 
 
 def _f(x: float | None, digits: int = 4) -> str:
@@ -206,12 +203,18 @@ def tightness_markdown(report: VerificationReport) -> list[str]:
 
 def to_junit(report: VerificationReport) -> str:
     """JUnit XML: one test suite per policy, one test case per claim per V."""
-    suites = ET.Element("testsuites", name=f"gelato verify {report.scenario.name}")
+    root = ET.Element("testsuites", name=f"gelato verify {report.scenario.name}")
+    _junit_suites(report, root)
+    return _xml(root)
+
+
+def _junit_suites(report: VerificationReport, root: ET.Element) -> None:
+    """Append one test suite per policy of ``report`` to ``root``."""
     for r in report.results:
         fails = sum(v.status == "fail" for v in r.verdicts)
         skips = sum(v.status == "inconclusive" for v in r.verdicts)
         suite = ET.SubElement(
-            suites,
+            root,
             "testsuite",
             name=f"{report.scenario.name}.{r.policy}",
             tests=str(len(r.verdicts)),
@@ -228,7 +231,8 @@ def to_junit(report: VerificationReport) -> str:
                 ET.SubElement(case, "skipped", message=f"inconclusive: {v.detail}")
             else:
                 ET.SubElement(case, "system-out").text = v.detail
-    ET.indent(suites)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
-    )
+
+
+def _xml(root: ET.Element) -> str:
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
