@@ -110,7 +110,7 @@ def test_a_perturbed_table_is_caught() -> None:
     ex = _executor(s)
     good = CompiledTables.build(s, problem, pol, ex)
     args = list(good.args)
-    i = 19  # the energy budget E_bar
+    i = 16  # the energy budget E_bar
     assert args[i] == s.objective.energy_budget_j
     args[i] = np.nextafter(args[i], 1.0)
     bad = CompiledTables(args=tuple(args), M=good.M)

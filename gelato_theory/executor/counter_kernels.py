@@ -20,7 +20,7 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _SCALE = 2.0**-53
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def uniform(key: np.uint64, n: np.uint64) -> float:
     """SplitMix64 at counter n of stream ``key``: (mix64(key + (n+1)·G) >> 11)·2^-53."""
     z = key + (n + _ONE) * _G

@@ -120,6 +120,8 @@ class CompiledTables:
     def build(
         cls, scenario: Scenario, problem: Problem, policy: Policy, ex: Executor
     ) -> CompiledTables:
+        from gelato_theory.simulation import compiled_kernel as kern
+
         pair: SyntheticPair = ex.pair  # type: ignore[assignment]
         st, menu = problem.stats, problem.stats.menu
         obj = scenario.objective
@@ -151,10 +153,12 @@ class CompiledTables:
             f64(pair._types.prob),
             i64(pair._types.alias),
             f64(pair.H),
-            f64(pair._q.prob),
-            i64(pair._q.alias),
-            f64(pair._q_flat),
-            f64(pair._p_flat),
+            kern.draft_records(
+                f64(pair._q.prob),
+                i64(pair._q.alias),
+                f64(pair._q_flat).reshape(pair.J, pair.vocab_size),
+                f64(pair._p_flat).reshape(pair.J, pair.vocab_size),
+            ),
             int(pair.vocab_size),
             int(pair.J),
             f64(ex.e_tx),
@@ -167,10 +171,7 @@ class CompiledTables:
             per_second,
             budget,
             float(problem.theta),
-            f64(problem.u),
-            f64(problem.y),
-            f64(st.N),
-            f64(st.E),
+            kern.cell_records(problem.u, problem.y, st.N, st.E),
             i64(menu.K),
             f64(menu.eta),
             f64(st.e_tx),

@@ -40,9 +40,35 @@ FIELDS = (
     "max_identity_excess",
 )
 N_FLOAT = len(FIELDS)
+#: record widths of the packed tables (built by :func:`draft_records` and :func:`cell_records`)
+DRAFT_REC = 8
+CELL_REC = 4
 
 
-@njit(cache=True)
+def draft_records(prob: np.ndarray, alias: np.ndarray, q: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The draft sampler and both models' probabilities as one flat table of 8-float records, one
+    per (type j, alias column c): [prob(j, c), q(j, c), p(j, c), q(j, alias), p(j, alias), pad x3].
+    A draft draw then reads one 64-byte record instead of four tables. ``prob``/``alias`` are the
+    (J, vocab + 1) alias tables, ``q``/``p`` the (J, vocab) probabilities."""
+    J, width = prob.shape
+    cols = np.minimum(np.arange(width), q.shape[1] - 1)[None, :]
+    al = np.minimum(alias, q.shape[1] - 1)
+    rows = np.arange(J)[:, None]
+    rec = np.zeros((J, width, DRAFT_REC))
+    rec[:, :, 0] = prob
+    rec[:, :, 1] = q[rows, cols]
+    rec[:, :, 2] = p[rows, cols]
+    rec[:, :, 3] = q[rows, al]
+    rec[:, :, 4] = p[rows, al]
+    return rec.ravel()
+
+
+def cell_records(u: np.ndarray, y: np.ndarray, N: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """The (M, A) tables u, y (J), N, E (J) as one flat table of records [u, y, N, E] per cell."""
+    return np.ascontiguousarray(np.stack([u, y, N, E], axis=-1), dtype=np.float64).ravel()
+
+
+@njit(cache=True, inline="always")
 def _npmax(a: float, b: float) -> float:
     """np.maximum on two floats (NaN propagates)."""
     if a != a or b != b:
@@ -50,17 +76,26 @@ def _npmax(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> int:
     """AliasSampler.sample for one draw: row of a (R, n + 1) table."""
     scaled = u * n
     col = int(scaled)
-    if scaled - col < prob[row, col]:
-        return col
-    return alias[row, col]
+    al = alias[row, col]
+    return col if scaled - col < prob[row, col] else al
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _count_le_row(table: np.ndarray, r: int, x: float) -> int:
+    """:func:`_count_le` of row r of a 2-D table (no row view, so no reference counting per call)."""
+    i = 0
+    for c in range(table.shape[1]):
+        if table[r, c] <= x:
+            i += 1
+    return i
+
+
+@njit(cache=True, inline="always")
 def _count_le(row: np.ndarray, x: float) -> int:
     """Number of entries of ``row`` that are <= x (EnvelopeTable.choose, searchsorted right)."""
     i = 0
@@ -84,10 +119,7 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     w_prob,
     w_alias,
     H,
-    q_prob,
-    q_alias,
-    q_flat,
-    p_flat,
+    draft_rec,
     vocab,
     J,
     e_tx,
@@ -100,10 +132,7 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     per_second,
     budget,
     theta,
-    u_tab,
-    y_tab,
-    N_tab,
-    E_tab,
+    cells,
     menu_K,
     menu_eta,
     pe_tx,
@@ -144,12 +173,12 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         lam = Q / v
         # the policy's decision: menu action a (-1 off menu), budget K, threshold eta
         if pol == TABLE:
-            a = pol_actions[m, _count_le(pol_breaks[m], lam)]
+            a = pol_actions[m, _count_le_row(pol_breaks, m, lam)]
         elif pol == STATIC:
             a = static_a
         elif pol == ORACLE:
             uc = uniform(ckey, np.uint64(t))
-            a = min(_count_le(oracle_cdf[m], uc), A_menu - 1)
+            a = min(_count_le_row(oracle_cdf, m, uc), A_menu - 1)
         else:
             a = -1
         if pol == CUMULATIVE:
@@ -182,13 +211,17 @@ def _trajectory(  # noqa: PLR0913, PLR0915
             if not send:
                 break
             k += 1
-            if not rejected:
-                x = _alias(q_prob, q_alias, j, vocab, uniform(key, base + c_draft + ii))
-                qx = q_flat[j * vocab + x]
-                if uniform(key, base + c_acc + ii) * qx < p_flat[j * vocab + x]:
-                    A += 1
-                else:
-                    rejected = True
+            # the draft token's alias draw and its acceptance test, from one record; evaluated
+            # after a rejection too (no branch to mispredict), where it changes nothing
+            scaled = uniform(key, base + c_draft + ii) * vocab
+            col = int(scaled)
+            r = (j * (vocab + 1) + col) * DRAFT_REC
+            own = scaled - col < draft_rec[r]
+            qx = draft_rec[r + 1] if own else draft_rec[r + 3]
+            px = draft_rec[r + 2] if own else draft_rec[r + 4]
+            acc = uniform(key, base + c_acc + ii) * qx < px
+            rejected = rejected or not acc
+            A += 0 if rejected else 1
         c = k + (1 if k < K else 0)
         N = A + 1
         e_m = e_tx[m]
@@ -199,14 +232,18 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         if pol == TABLE and same_table:  # the decision's lookup is the optimum's
             b_a = a
         else:
-            b_a = opt_actions[m, _count_le(opt_breaks[m], lam)]
-        best = v * u_tab[m, b_a] - Q * y_tab[m, b_a]
+            b_a = opt_actions[m, _count_le_row(opt_breaks, m, lam)]
+        rb = (m * A_menu + b_a) * CELL_REC
+        best = v * cells[rb] - Q * cells[rb + 1]
         if on_menu:
-            chosen = v * u_tab[m, a] - Q * y_tab[m, a]
-            dN += N - N_tab[m, a]
-            dE += E - E_tab[m, a]
-            su += u_tab[m, a]
-            sym += y_tab[m, a]
+            ra = (m * A_menu + a) * CELL_REC
+            ua = cells[ra]
+            ya = cells[ra + 1]
+            chosen = v * ua - Q * ya
+            dN += N - cells[ra + 2]
+            dE += E - cells[ra + 3]
+            su += ua
+            sym += ya
         else:
             chosen = v * (N - theta * Tm) - Q * y
             dN += math.nan
@@ -258,10 +295,7 @@ def run_batch(  # noqa: PLR0913
     w_prob,
     w_alias,
     H,
-    q_prob,
-    q_alias,
-    q_flat,
-    p_flat,
+    draft_rec,
     vocab,
     J,
     e_tx,
@@ -274,10 +308,7 @@ def run_batch(  # noqa: PLR0913
     per_second,
     budget,
     theta,
-    u_tab,
-    y_tab,
-    N_tab,
-    E_tab,
+    cells,
     menu_K,
     menu_eta,
     pe_tx,
@@ -313,10 +344,7 @@ def run_batch(  # noqa: PLR0913
             w_prob,
             w_alias,
             H,
-            q_prob,
-            q_alias,
-            q_flat,
-            p_flat,
+            draft_rec,
             vocab,
             J,
             e_tx,
@@ -329,10 +357,7 @@ def run_batch(  # noqa: PLR0913
             per_second,
             budget,
             theta,
-            u_tab,
-            y_tab,
-            N_tab,
-            E_tab,
+            cells,
             menu_K,
             menu_eta,
             pe_tx,
