@@ -158,3 +158,22 @@ def test_engine_choice_is_automatic_and_reported() -> None:
         simulate(s, problem, Mine(), V=V, seeds=1, horizon=2, engine="compiled")
     with pytest.raises(FieldError, match="engine"):
         simulate(s, problem, pols["gelato"], V=V, seeds=1, horizon=2, engine="fast")
+
+
+def test_a_broken_draft_record_is_caught() -> None:
+    """The packed draft records are checked by the same equality: swapping q and p of the alias
+    column (a wrong acceptance ratio for alias draws only) changes the summaries."""
+    s = preset("default")
+    problem, _ = constants(s)
+    pol = policies(s, problem)["gelato-exact"]
+    good = CompiledTables.build(s, problem, pol, _executor(s))
+    args = list(good.args)
+    i = 5  # the draft records, 8 floats each
+    rec = args[i].reshape(-1, 8).copy()
+    rec[:, [3, 4]] = rec[:, [4, 3]]
+    args[i] = rec.ravel()
+    bad = CompiledTables(args=tuple(args), M=good.M)
+    seeds = [0] * V.size
+    ref = simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy")
+    assert np.array_equal(ref.mean_N.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)["mean_N"])
+    assert not np.array_equal(ref.mean_N.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_N"])

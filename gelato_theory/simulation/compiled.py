@@ -149,7 +149,7 @@ class CompiledTables:
         dev, edge = scenario.device, scenario.edge
         args = (
             int(ex.K_max),
-            f64(ex._pi_cdf),
+            f64(ex._pi_cdf).reshape(1, -1),
             f64(pair._types.prob),
             i64(pair._types.alias),
             f64(pair.H),

@@ -87,20 +87,11 @@ def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> i
 
 @njit(cache=True, inline="always")
 def _count_le_row(table: np.ndarray, r: int, x: float) -> int:
-    """:func:`_count_le` of row r of a 2-D table (no row view, so no reference counting per call)."""
+    """Number of entries of row r of a 2-D table that are <= x (searchsorted right, as
+    EnvelopeTable.choose); no row view, so no reference counting per call."""
     i = 0
     for c in range(table.shape[1]):
         if table[r, c] <= x:
-            i += 1
-    return i
-
-
-@njit(cache=True, inline="always")
-def _count_le(row: np.ndarray, x: float) -> int:
-    """Number of entries of ``row`` that are <= x (EnvelopeTable.choose, searchsorted right)."""
-    i = 0
-    for v in row:
-        if v <= x:
             i += 1
     return i
 
@@ -152,7 +143,7 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     counts,
     trace,
 ):
-    M = pi_cdf.shape[0]
+    M = pi_cdf.shape[1]
     A_menu = menu_K.shape[0]
     W = np.uint64(3 * K_max + 3)
     c_type = np.uint64(1)
@@ -167,8 +158,8 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         if trace_every > 0 and t % trace_every == 0:
             trace[b, t // trace_every] = Q
         base = np.uint64(t) * W
-        # channel state: searchsorted(pi_cdf, u, side="right"), capped at M - 1
-        m = min(_count_le(pi_cdf, uniform(key, base)), M - 1)
+        # channel state: searchsorted(pi_cdf, u, side="right"), capped at M - 1 (pi_cdf is (1, M))
+        m = min(_count_le_row(pi_cdf, 0, uniform(key, base)), M - 1)
         counts[b, m] += 1
         lam = Q / v
         # the policy's decision: menu action a (-1 off menu), budget K, threshold eta
