@@ -176,4 +176,6 @@ def test_a_broken_draft_record_is_caught() -> None:
     seeds = [0] * V.size
     ref = simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy")
     assert np.array_equal(ref.mean_N.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)["mean_N"])
-    assert not np.array_equal(ref.mean_N.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_N"])
+    assert not np.array_equal(
+        ref.mean_N.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_N"]
+    )

@@ -187,7 +187,10 @@ class Executor:
         greedy = self.mode == "greedy"
         n = int(K.max(initial=0))
         rows = np.arange(B)
-        if isinstance(pair, BlockPair):
+        if type(pair) is SyntheticPair and not (detail or greedy):
+            c, k, A = self._type_table_counts(U, K, rule, n)
+            new_history = history
+        elif isinstance(pair, BlockPair):
             x, H, c, k, ok, A, final, new_history = self._block_round(
                 U, K, rule, n, greedy, history
             )
@@ -232,6 +235,25 @@ class Executor:
             accepted=accepted,
             history=new_history,
         )
+
+    def _type_table_counts(
+        self, U: np.ndarray, K: np.ndarray, rule: StopRule, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions computed c, sent k and accepted A (B,) of a speculative round of the type
+        table without per-position detail (the simulator's path): the numbers of the general path,
+        from :meth:`SyntheticPair.draft_and_target`. A leading run is counted as the first False
+        of a row padded with a False column; A = min(accepted run, k)."""
+        L = self.layout
+        assert isinstance(self.pair, SyntheticPair)
+        H, qx, px = self.pair.draft_and_target(
+            U[:, L.type_col(0) : L.type_col(n)], U[:, L.draft_col(0) : L.draft_col(n)]
+        )
+        run = np.arange(n + 1) < K[:, None]  # column n is False: K <= n
+        run[:, :n] &= rule.send_mask(H)
+        k = run.argmin(axis=1)
+        c = k + (k < K)
+        np.less(U[:, L.accept_col(0) : L.accept_col(n)] * qx, px, out=run[:, :n])
+        return c, k, np.minimum(run.argmin(axis=1), k)
 
     def _draft_context_free(
         self,

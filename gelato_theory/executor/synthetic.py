@@ -67,6 +67,7 @@ class SyntheticPair(ModelPair):
         self._p_flat, self._q_flat = p.ravel(), q.ravel()
         self._argmax_q = np.argmax(q, axis=1)
         self._argmax_p = np.argmax(p, axis=1)
+        self._fused = _FusedTables.build(self._types, self._q, p, q, self.H)
 
     @property
     def J(self) -> int:
@@ -98,6 +99,18 @@ class SyntheticPair(ModelPair):
     def target_prob(self, ctx: np.ndarray, x: np.ndarray) -> np.ndarray:
         return self._p_flat.take(ctx * self.vocab_size + x)
 
+    def draft_and_target(
+        self, u_type: np.ndarray, u_draft: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entropy H, draft probability q(x) and target probability p(x) (B, n) of n positions
+        drawn from their type and draft uniforms (B, n), without the token ids: the values of
+        :meth:`position`, :meth:`draft_step` and :meth:`target_prob` bit for bit, from one table
+        lookup per step instead of three (the simulator's hot path, speculative mode)."""
+        f = self._fused
+        ctx = f.pick(f.type_keep, f.type_value, u_type, self.J)  # j * stride
+        at = f.pick(f.draft_keep, None, u_draft, self.vocab_size, ctx)
+        return f.H.take(ctx), f.q.take(at), f.p.take(at)
+
     def target_argmax(self, ctx: np.ndarray) -> np.ndarray:
         return self._argmax_p[ctx]
 
@@ -107,3 +120,68 @@ class SyntheticPair(ModelPair):
         if greedy:
             return self._argmax_p[ctx]
         return self._final.sample(ctx + self.J * use_residual, u)
+
+
+class _FusedTables:
+    """Alias tables laid out for :meth:`SyntheticPair.draft_and_target`.
+
+    An alias draw from uniform u over n columns reads column c = floor(u n) and keeps c when
+    frac(u n) < prob[c], else takes alias[c]. Here the outcome is an index 2 c + keep into tables
+    that hold, at 2 c + 1, the value for c and, at 2 c, the value for alias[c]: for the type draw
+    the type's offset j * stride into the draft tables (stride = 2 (V + 1)); for the draft draw
+    q(x), p(x) of the token x. ``H`` holds the type's draft entropy at every index of its block.
+    """
+
+    def __init__(self, **tables: np.ndarray) -> None:
+        self.type_keep: np.ndarray = tables["type_keep"]
+        self.type_value: np.ndarray = tables["type_value"]
+        self.draft_keep: np.ndarray = tables["draft_keep"]
+        self.q: np.ndarray = tables["q"]
+        self.p: np.ndarray = tables["p"]
+        self.H: np.ndarray = tables["H"]
+
+    @classmethod
+    def build(
+        cls, types: AliasSampler, draft: AliasSampler, p: np.ndarray, q: np.ndarray, H: np.ndarray
+    ) -> _FusedTables:
+        J, V = p.shape
+        stride = 2 * (V + 1)
+
+        def pairs(keep: np.ndarray, alias: np.ndarray) -> np.ndarray:
+            out = np.empty(2 * keep.size)
+            out[0::2], out[1::2] = alias, keep
+            return out
+
+        cols = np.arange(V + 1)
+        alias = draft.alias  # (J, V + 1), the guard column V included
+        q_pad = np.concatenate([q, np.zeros((J, 1))], axis=1)  # column V is never kept
+        p_pad = np.concatenate([p, np.zeros((J, 1))], axis=1)
+        rows = np.arange(J)[:, None]
+        return cls(
+            type_keep=np.repeat(types.prob[0], 2),
+            type_value=pairs(np.arange(J + 1) * stride, types.alias[0] * stride).astype(np.intp),
+            draft_keep=np.repeat(draft.prob, 2, axis=1).ravel(),
+            q=pairs(q_pad[:, cols].ravel(), q_pad[rows, alias].ravel()),
+            p=pairs(p_pad[:, cols].ravel(), p_pad[rows, alias].ravel()),
+            H=np.repeat(H, stride),
+        )
+
+    @staticmethod
+    def pick(
+        keep_prob: np.ndarray,
+        value: np.ndarray | None,
+        u: np.ndarray,
+        n: int,
+        offset: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Index 2 c + keep (plus ``offset``) of alias draws from uniforms ``u`` over ``n``
+        columns, or ``value`` at that index; ``keep_prob`` holds prob[c] at 2 c (and 2 c + 1)."""
+        scaled = u * n
+        whole = np.floor(scaled)  # = col exactly (scaled >= 0), so frac is scaled - col
+        frac = scaled - whole
+        col = whole.astype(np.intp)
+        col += col
+        if offset is not None:
+            col += offset
+        col += frac < keep_prob.take(col)
+        return col if value is None else value.take(col)

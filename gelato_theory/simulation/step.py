@@ -165,7 +165,7 @@ class Round:
         if (
             opt is not None
             and opt[0] is p
-            and np.array_equal(opt[1], m)
+            and (opt[1] is m or np.array_equal(opt[1], m))
             and np.array_equal(opt[2], lam)
         ):
             best_a = opt[3]
