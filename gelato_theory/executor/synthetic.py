@@ -8,6 +8,8 @@ forms of §2 hold exactly. The context of a position is its type id; the history
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gelato_theory.errors import ExecutorInputError, ScenarioError
@@ -122,6 +124,7 @@ class SyntheticPair(ModelPair):
         return self._final.sample(ctx + self.J * use_residual, u)
 
 
+@dataclass(frozen=True, eq=False)
 class _FusedTables:
     """Alias tables laid out for :meth:`SyntheticPair.draft_and_target`.
 
@@ -132,13 +135,12 @@ class _FusedTables:
     q(x), p(x) of the token x. ``H`` holds the type's draft entropy at every index of its block.
     """
 
-    def __init__(self, **tables: np.ndarray) -> None:
-        self.type_keep: np.ndarray = tables["type_keep"]
-        self.type_value: np.ndarray = tables["type_value"]
-        self.draft_keep: np.ndarray = tables["draft_keep"]
-        self.q: np.ndarray = tables["q"]
-        self.p: np.ndarray = tables["p"]
-        self.H: np.ndarray = tables["H"]
+    type_keep: np.ndarray
+    type_value: np.ndarray
+    draft_keep: np.ndarray
+    q: np.ndarray
+    p: np.ndarray
+    H: np.ndarray
 
     @classmethod
     def build(
