@@ -179,3 +179,29 @@ def test_a_broken_draft_record_is_caught() -> None:
     assert not np.array_equal(
         ref.mean_N.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_N"]
     )
+
+
+def test_channel_state_buckets_equal_the_count() -> None:
+    """The kernel reads the channel state off a bucket of u when no CDF point lies inside it: for
+    CDFs with points on bucket edges (dyadic), inside buckets and repeated, the bucket value equals
+    min(searchsorted(cdf, u, "right"), M - 1) at bucket edges, just below them and at random u."""
+    from gelato_theory.simulation.compiled_kernel import cdf_buckets
+
+    n = 256
+    rng = np.random.default_rng(11)
+    cdfs = [
+        np.array([0.25, 0.5, 0.75, 1.0]),
+        np.cumsum(np.full(8, 1 / 8)),
+        np.array([0.1, 0.1, 0.3, 1.0]),
+        np.cumsum(rng.dirichlet(np.ones(8))),
+        np.array([1.0]),
+    ]
+    edges = np.arange(n + 1) / n
+    u = np.concatenate([edges[:-1], np.nextafter(edges[1:], 0.0), rng.random(20000)])
+    for cdf in cdfs:
+        bucket = cdf_buckets(cdf, n)
+        got = bucket[(u * n).astype(np.int64)]
+        want = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)
+        inside = got >= 0
+        assert inside.mean() > 0.9
+        np.testing.assert_array_equal(got[inside], want[inside])

@@ -252,7 +252,7 @@ class Executor:
         run[:, :n] &= rule.send_mask(H)
         k = run.argmin(axis=1)
         c = k + (k < K)
-        np.less(U[:, L.accept_col(0) : L.accept_col(n)] * qx, px, out=run[:, :n])
+        run[:, :n] = accept_test(px, qx, U[:, L.accept_col(0) : L.accept_col(n)])
         return c, k, np.minimum(run.argmin(axis=1), k)
 
     def _draft_context_free(

@@ -189,6 +189,7 @@ class CompiledTables:
             cum_K,
             cum_h,
             f64(oracle_cdf),
+            kern.cdf_buckets(f64(ex._pi_cdf)),
         )
         return cls(args=args, M=int(ex.M))
 

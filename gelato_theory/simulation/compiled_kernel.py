@@ -70,6 +70,18 @@ def cell_records(u: np.ndarray, y: np.ndarray, N: np.ndarray, E: np.ndarray) -> 
     return np.ascontiguousarray(np.stack([u, y, N, E], axis=-1), dtype=np.float64).ravel()
 
 
+def cdf_buckets(cdf: np.ndarray, n: int = 256) -> np.ndarray:
+    """For u in [i/n, (i+1)/n) (n a power of two, so i = int(u n) exactly): the capped count
+    min(#{cdf <= u}, M - 1) when it is the same for every u of the bucket, else -1 (a CDF point
+    lies inside; the kernel then counts). (n,) int64."""
+    assert n > 0 and n & (n - 1) == 0, "n must be a power of two"
+    i = np.arange(n)
+    at_lo = (cdf[None, :] <= (i / n)[:, None]).sum(axis=1)
+    below_hi = (cdf[None, :] < ((i + 1) / n)[:, None]).sum(axis=1)
+    capped = np.minimum(at_lo, cdf.size - 1)
+    return np.where(at_lo == below_hi, capped, -1).astype(np.int64)
+
+
 @njit(cache=True, inline="always")
 def _npmax(a: float, b: float) -> float:
     """np.maximum on two floats (NaN propagates)."""
@@ -89,7 +101,7 @@ def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> i
 
 
 @njit(cache=True, inline="always")
-def _count_le_row(table: np.ndarray, r: int, x: float) -> int:
+def _count_le_row(table: np.ndarray, r: np.uint64, x: float) -> int:
     """Number of entries of row r of a 2-D table that are <= x (searchsorted right, as
     EnvelopeTable.choose); no row view, so no reference counting per call."""
     i = 0
@@ -142,11 +154,13 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     cum_K,
     cum_h,
     oracle_cdf,
+    state_bucket,
     out,
     counts,
     trace,
 ):
     M = pi_cdf.shape[1]
+    n_bucket = state_bucket.shape[0]
     A_menu = menu_K.shape[0]
     W = np.uint64(3 * K_max + 3)
     c_type = np.uint64(1)
@@ -162,8 +176,12 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         if trace_every > 0 and t % trace_every == 0:
             trace[b, t // trace_every] = Q
         base = np.uint64(t) * W
-        # channel state: searchsorted(pi_cdf, u, side="right"), capped at M - 1 (pi_cdf is (1, M))
-        m = min(_count_le_row(pi_cdf, np.uint64(0), uniform(key, base)), M - 1)
+        # channel state: searchsorted(pi_cdf, u, side="right"), capped at M - 1 (pi_cdf is (1, M)),
+        # read off the bucket of u when no CDF point falls inside it
+        u0 = uniform(key, base)
+        m = state_bucket[np.uint64(int(u0 * n_bucket))]
+        if m < 0:
+            m = min(_count_le_row(pi_cdf, np.uint64(0), u0), M - 1)
         um = np.uint64(m)
         crow[um] += 1
         lam = Q / v
@@ -320,6 +338,7 @@ def run_batch(  # noqa: PLR0913
     cum_K,
     cum_h,
     oracle_cdf,
+    state_bucket,
     out,
     counts,
     trace,
@@ -369,6 +388,7 @@ def run_batch(  # noqa: PLR0913
             cum_K,
             cum_h,
             oracle_cdf,
+            state_bucket,
             out,
             counts,
             trace,
