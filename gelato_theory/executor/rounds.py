@@ -249,7 +249,7 @@ class Executor:
             U[:, L.type_col(0) : L.type_col(n)], U[:, L.draft_col(0) : L.draft_col(n)]
         )
         run = np.arange(n + 1) < K[:, None]  # column n is False: K <= n
-        run[:, :n] &= rule.send_mask(H)
+        run[:, :n] &= np.asarray(rule.send_mask(H), dtype=bool)  # a user rule may answer 0/1
         k = run.argmin(axis=1)
         c = k + (k < K)
         run[:, :n] = accept_test(px, qx, U[:, L.accept_col(0) : L.accept_col(n)])
