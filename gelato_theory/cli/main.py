@@ -98,5 +98,19 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous)
 
 
+def run() -> None:
+    """The ``gelato`` command: exit with :func:`main`'s status. After an interrupt the process
+    ends at once with 130 (the message is printed, nothing was written): interpreter shutdown
+    could otherwise still report the interrupt as death by SIGINT (status -2)."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        import os
+
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
