@@ -231,6 +231,42 @@ def test_ctrl_c_while_importing_is_one_line_and_130(monkeypatch, capsys):
     assert err.strip().splitlines() == ["gelato: interrupted; no output file was written"]
 
 
+def test_ctrl_c_swallowed_by_an_extension_import_is_still_130(monkeypatch, capsys):
+    """A Ctrl-C while a C extension initializes can surface as ImportError("initialization
+    failed") (seen with scipy's HiGHS bindings); after the handler has fired it is the interrupt."""
+    import importlib
+
+    from gelato_theory.cli import main as cli_main
+
+    real = importlib.import_module
+    before = signal.getsignal(signal.SIGINT)
+
+    def extension_import(name, *a, **k):
+        if name.startswith("gelato_theory.cli."):
+            try:
+                cli_main._interrupt(signal.SIGINT, None)
+            except KeyboardInterrupt:
+                raise ImportError("initialization failed") from None
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(importlib, "import_module", extension_import)
+    try:
+        assert main(["verify", "--help"]) == 130
+    finally:
+        signal.signal(signal.SIGINT, before)
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["gelato: interrupted; no output file was written"]
+
+    def broken_import(name, *a, **k):
+        if name.startswith("gelato_theory.cli."):
+            raise ImportError("initialization failed")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(importlib, "import_module", broken_import)
+    with pytest.raises(ImportError):  # without a Ctrl-C an ImportError is not an interrupt
+        main(["verify", "--help"])
+
+
 def _wait_for_python_sigint_handler(pid: int, timeout: float = 60.0) -> None:
     """Until the interpreter has installed its SIGINT handler (Linux: bit 2 of SigCgt in
     /proc/PID/status): a signal before that kills the process at startup, which is the OS's doing,

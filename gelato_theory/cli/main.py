@@ -29,9 +29,14 @@ SUBCOMMANDS = {
 }
 
 
+_interrupted = False  # set by the first Ctrl-C of a main() call
+
+
 def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     """First Ctrl-C: unwind as KeyboardInterrupt (no file is written on the way out); a second
     Ctrl-C while unwinding stops at once."""
+    global _interrupted
+    _interrupted = True
     signal.signal(signal.SIGINT, _exit_now)
     raise KeyboardInterrupt
 
@@ -71,6 +76,8 @@ def build_parser():
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _interrupted
+    _interrupted = False
     previous = None
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous = signal.signal(signal.SIGINT, _interrupt)
@@ -88,9 +95,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return int(args.func(args))
         except GelatoError as exc:
+            if _interrupted:
+                raise
             print(f"{command}: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        print(f"{command}: interrupted; no output file was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        if not _interrupted:
+            raise
+        # a Ctrl-C inside a C extension's import can surface as another error (ImportError:
+        # initialization failed); it is still the interrupt
         print(f"{command}: interrupted; no output file was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
