@@ -99,14 +99,13 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             print(f"{command}: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"{command}: interrupted; no output file was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception:
-        if not _interrupted:
+    except BaseException as exc:
+        # after a Ctrl-C any error is the interrupt: inside a C extension's import it can
+        # surface as another one (ImportError: initialization failed)
+        if not (
+            isinstance(exc, KeyboardInterrupt) or (_interrupted and isinstance(exc, Exception))
+        ):
             raise
-        # a Ctrl-C inside a C extension's import can surface as another error (ImportError:
-        # initialization failed); it is still the interrupt
         print(f"{command}: interrupted; no output file was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:

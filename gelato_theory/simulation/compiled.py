@@ -147,9 +147,10 @@ class CompiledTables:
             oracle_cdf = np.cumsum(policy.policy, axis=1)
             oracle_cdf[:, -1] = 1.0
         dev, edge = scenario.device, scenario.edge
+        pi_cdf = f64(ex._pi_cdf)
         args = (
             int(ex.K_max),
-            f64(ex._pi_cdf).reshape(1, -1),
+            pi_cdf.reshape(1, -1),
             f64(pair._types.prob),
             i64(pair._types.alias),
             f64(pair.H),
@@ -189,7 +190,7 @@ class CompiledTables:
             cum_K,
             cum_h,
             f64(oracle_cdf),
-            kern.cdf_buckets(f64(ex._pi_cdf)),
+            kern.cdf_buckets(pi_cdf),
         )
         return cls(args=args, M=int(ex.M))
 
