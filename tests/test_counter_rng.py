@@ -93,8 +93,16 @@ def test_batch_keys_equal_single_keys() -> None:
     for keys in ([(s,) for s in range(40)] + [(2**62 + 3,)], [(s, 1) for s in range(9)], range(6)):
         want = [stream_key(4, k) for k in keys]
         assert stream_keys(4, keys).tolist() == want
+        rows = np.array([(k,) if isinstance(k, int) else k for k in keys], dtype=np.int64)
+        assert stream_keys(4, rows).tolist() == want  # an integer array: no Python pass
+        assert stream_keys(4, rows.astype(np.uint64)).tolist() == want
+    assert stream_keys(4, np.arange(6)).tolist() == [stream_key(4, k) for k in range(6)]
     mixed = [(1,), (1, 0), 2]
     assert stream_keys(4, mixed).tolist() == [stream_key(4, k) for k in mixed]
+    huge = [(2**63 + 5,), (2**64 - 1,)]  # beyond int64: one key at a time
+    assert stream_keys(4, huge).tolist() == [stream_key(4, k) for k in huge]
+    assert stream_keys(4, np.array(huge, dtype=np.uint64)).tolist() == [stream_key(4, k) for k in huge]
+    assert stream_keys(4, np.zeros(0, dtype=np.int64)).shape == (0,)
     with pytest.raises(ValueError, match="must be >= 0"):
         stream_keys(4, [(1,), (-2,)])
 

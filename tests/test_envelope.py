@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gelato_theory.control.envelope import EnvelopeTable
+from gelato_theory.control.envelope import EnvelopeTable, optimum_table
 from gelato_theory.control.per_slot import solve_per_slot
 from gelato_theory.exact.dual import TIE_RTOL, decision_envelope
 from gelato_theory.exact.problem import build_problem
@@ -149,3 +149,14 @@ def test_restricted_menu(scenario):
         V = np.ones(lam.size)
         want = solve_per_slot(problem, np.full(lam.size, m), lam, V, allowed=allowed)
         np.testing.assert_array_equal(got, want)
+
+
+def test_the_optimum_table_is_built_once_per_problem():
+    problem = build_problem(scenario_from_dict(NEAR_ZERO_ACCEPTANCE))
+    table = optimum_table(problem)
+    fresh = EnvelopeTable.build(problem.u, problem.y)
+    np.testing.assert_array_equal(table.breaks, fresh.breaks)
+    np.testing.assert_array_equal(table.actions, fresh.actions)
+    assert optimum_table(problem) is table
+    other = build_problem(scenario_from_dict(NEAR_ZERO_ACCEPTANCE))
+    assert optimum_table(other) is not table  # keyed by the problem object, not its contents

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from gelato_theory.control.envelope import EnvelopeTable
+from gelato_theory.control.envelope import optimum_table
 from gelato_theory.control.per_slot import dpp_scores
 from gelato_theory.control.protocol import (
     EXACT_DPP,
@@ -98,7 +98,7 @@ def observations(
     breakpoints (and 0 and beyond), V from the scenario's grid, running totals that grow."""
     rng = np.random.default_rng(seed)
     V = np.resize(np.asarray(scenario.control.V, dtype=float), batch)
-    breaks = EnvelopeTable.build(problem.u, problem.y).breaks
+    breaks = optimum_table(problem).breaks
     finite = breaks[np.isfinite(breaks) & (breaks >= 0)]
     top = float(finite.max()) if finite.size else 1.0
     lams = np.concatenate([[0.0], finite, [2.0 * top + 1.0]])

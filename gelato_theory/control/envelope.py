@@ -14,11 +14,16 @@ so ``lookup[m, r]`` is the action: exact comparisons, no per-state search.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gelato_theory.exact.dual import decision_envelope
+from gelato_theory.exact.problem import Problem
+
+#: the optimum's table per problem (a Problem is immutable and hashed by identity)
+_OPTIMA: weakref.WeakKeyDictionary[Problem, EnvelopeTable] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,3 +76,12 @@ class EnvelopeTable:
         r = np.searchsorted(self._grid, lam, side="right")
         r[np.isnan(lam)] = 0  # no breakpoint is <= nan
         return self._lookup.take(np.asarray(m) * (self._grid.size + 1) + r)
+
+
+def optimum_table(problem: Problem) -> EnvelopeTable:
+    """The exact per-slot optimum over the whole menu, u(m, a) - lambda y(m, a) (SPEC §4): built
+    once per problem (a few ms on the default preset) and shared by every run and check."""
+    table = _OPTIMA.get(problem)
+    if table is None:
+        table = _OPTIMA[problem] = EnvelopeTable.build(problem.u, problem.y)
+    return table

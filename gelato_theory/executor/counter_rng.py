@@ -55,19 +55,29 @@ def stream_key(root_seed: int, key: Sequence[int] | int) -> int:
     return h
 
 
-def stream_keys(root_seed: int, keys: Sequence[Sequence[int]] | Sequence[int]) -> np.ndarray:
+def stream_keys(
+    root_seed: int, keys: Sequence[Sequence[int]] | Sequence[int] | np.ndarray
+) -> np.ndarray:
     """Stream keys (B,) uint64 of a batch of spawn keys (:func:`stream_key` of each, vectorized
-    over keys of one length)."""
-    parts = [
-        (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k) for k in keys
-    ]
-    lengths = {len(p) for p in parts}
-    if len(lengths) != 1 or not parts:
-        return np.array([stream_key(root_seed, k) for k in parts], dtype=np.uint64)
-    table = np.array(parts, dtype=np.int64).reshape(len(parts), -1)
+    over keys of one length). An integer array is read as is: (B,) one-entry keys or (B, L) rows,
+    without a Python pass over the batch."""
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu" and keys.ndim in (1, 2):
+        if keys.size == 0 or (keys.dtype.kind == "u" and (keys >= 2**63).any()):
+            return stream_keys(root_seed, keys.tolist())  # empty, or beyond int64: the list path
+        table = keys.astype(np.int64).reshape(keys.shape[0], -1)
+    else:
+        parts = [
+            (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
+            for k in keys
+        ]
+        lengths = {len(p) for p in parts}
+        if len(lengths) != 1 or not parts or max(max(p, default=0) for p in parts) >= 2**63:
+            # mixed lengths, or entries beyond int64: one key at a time
+            return np.array([stream_key(root_seed, k) for k in parts], dtype=np.uint64)
+        table = np.array(parts, dtype=np.int64).reshape(len(parts), -1)
     if int(root_seed) < 0 or (table < 0).any():
         raise ValueError(f"root_seed = {root_seed!r}, keys: must be >= 0")
-    h = np.full(len(parts), _mix64_int((int(root_seed) + GOLDEN) & MASK), dtype=np.uint64)
+    h = np.full(table.shape[0], _mix64_int((int(root_seed) + GOLDEN) & MASK), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(table.shape[1]):
             k = table[:, i].astype(np.uint64) + np.uint64((GOLDEN * (i + 2)) & MASK)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gelato_theory.control.envelope import EnvelopeTable
+from gelato_theory.control.envelope import optimum_table
 from gelato_theory.control.policies import DPP, Cumulative, Oracle, Policy, Static
 from gelato_theory.errors import FieldError
 from gelato_theory.exact.problem import Problem
@@ -127,7 +127,7 @@ class CompiledTables:
         obj = scenario.objective
         per_second = obj.kind != "per_round"
         budget = float(obj.budget)
-        optimum = EnvelopeTable.build(problem.u, problem.y)
+        optimum = optimum_table(problem)
         f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
         i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
         pol, breaks, actions = 1, np.zeros((1, 1)), np.zeros((1, 2), dtype=np.int64)
@@ -223,8 +223,9 @@ def run_compiled(
     from gelato_theory.simulation import compiled_kernel as kern
 
     B, T = len(seeds), int(horizon)
-    keys = stream_keys(root_seed, [(int(s),) for s in seeds])
-    ckeys = stream_keys(root_seed, [(int(s), 1) for s in seeds])
+    spawn = np.asarray(seeds, dtype=np.int64).reshape(-1, 1)
+    keys = stream_keys(root_seed, spawn)
+    ckeys = stream_keys(root_seed, np.hstack([spawn, np.ones_like(spawn)]))
     n_pts = (T + trace_every - 1) // trace_every + 1 if trace_every else 0
     out = np.empty((kern.N_FLOAT, B))
     counts = np.zeros((B, tables.M), dtype=np.int64)

@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from gelato_theory.control.envelope import EnvelopeTable
+from gelato_theory.control.envelope import EnvelopeTable, optimum_table
 from gelato_theory.control.policies import Decision, Observation
 from gelato_theory.exact.problem import Problem
 from gelato_theory.executor.rounds import Executor, RoundOutcome
@@ -208,7 +208,7 @@ class Dynamics:
     @cached_property
     def optimum(self) -> EnvelopeTable:
         """The exact per-slot optimum over the whole menu, for the empirical C."""
-        return EnvelopeTable.build(self.problem.u, self.problem.y)
+        return optimum_table(self.problem)
 
     def noise(self, root_seed: int, seeds: list[int]) -> NoiseSource:
         """The round noise of trajectories with these seed indices."""
