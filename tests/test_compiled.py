@@ -110,7 +110,7 @@ def test_a_perturbed_table_is_caught() -> None:
     ex = _executor(s)
     good = CompiledTables.build(s, problem, pol, ex)
     args = list(good.args)
-    i = 16  # the energy budget E_bar
+    i = 15  # the energy budget E_bar
     assert args[i] == s.objective.energy_budget_j
     args[i] = np.nextafter(args[i], 1.0)
     bad = CompiledTables(args=tuple(args), M=good.M)
@@ -168,7 +168,7 @@ def test_a_broken_draft_record_is_caught() -> None:
     pol = policies(s, problem)["gelato-exact"]
     good = CompiledTables.build(s, problem, pol, _executor(s))
     args = list(good.args)
-    i = 5  # the draft records, 8 floats each
+    i = 4  # the draft records, 8 floats each
     rec = args[i].reshape(-1, 8).copy()
     rec[:, [3, 4]] = rec[:, [4, 3]]
     args[i] = rec.ravel()
@@ -205,3 +205,26 @@ def test_channel_state_buckets_equal_the_count() -> None:
         inside = got >= 0
         assert inside.mean() > 0.9
         np.testing.assert_array_equal(got[inside], want[inside])
+
+
+def test_a_broken_type_record_is_caught() -> None:
+    """The type records hold each alias column's entropy twice (own outcome, alias outcome); a
+    table whose two entropies are swapped stops drafting at the wrong types (GELATO's inner rule
+    reads the entropy at every position), and the equality with the array engine fails."""
+    s = preset("default")
+    problem, _ = constants(s)
+    pol = policies(s, problem)["gelato"]
+    good = CompiledTables.build(s, problem, pol, _executor(s))
+    args = list(good.args)
+    i = 2  # the type records, 4 floats each
+    rec = args[i].reshape(-1, 4).copy()
+    assert not np.array_equal(rec[:, 1], rec[:, 2])
+    rec[:, [1, 2]] = rec[:, [2, 1]]
+    args[i] = rec.ravel()
+    bad = CompiledTables(args=tuple(args), M=good.M)
+    seeds = [0] * V.size
+    ref = simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy")
+    assert np.array_equal(ref.mean_k.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)["mean_k"])
+    assert not np.array_equal(
+        ref.mean_k.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_k"]
+    )

@@ -151,9 +151,9 @@ class CompiledTables:
         args = (
             int(ex.K_max),
             pi_cdf.reshape(1, -1),
-            f64(pair._types.prob),
-            i64(pair._types.alias),
-            f64(pair.H),
+            *kern.type_records(
+                f64(pair._types.prob), i64(pair._types.alias), f64(pair.H), int(pair.vocab_size)
+            ),
             kern.draft_records(
                 f64(pair._q.prob),
                 i64(pair._q.alias),

@@ -42,9 +42,30 @@ FIELDS = (
     "max_identity_excess",
 )
 N_FLOAT = len(FIELDS)
-#: record widths of the packed tables (built by :func:`draft_records` and :func:`cell_records`)
+#: record widths of the packed tables (built by :func:`type_records`, :func:`draft_records` and
+#: :func:`cell_records`)
+TYPE_REC = 4
 DRAFT_REC = 8
 CELL_REC = 4
+
+
+def type_records(
+    prob: np.ndarray, alias: np.ndarray, H: np.ndarray, vocab: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The type sampler with each outcome's entropy and draft-table offset, per alias column c of
+    the (1, J + 1) tables: floats [prob(c), H(c), H(alias(c)), pad] and integers
+    [c (vocab + 1), alias(c) (vocab + 1)] (offsets of the type's rows in :func:`draft_records`).
+    A type draw then selects among values loaded together instead of loading H after the draw.
+    The padding column (prob 0: always its alias) takes H of the last type for its own slot."""
+    J = H.size
+    col = np.minimum(np.arange(prob.shape[1]), J - 1)
+    al = alias[0]
+    rec = np.zeros((prob.shape[1], TYPE_REC))
+    rec[:, 0] = prob[0]
+    rec[:, 1] = H[col]
+    rec[:, 2] = H[al]
+    off = np.stack([np.arange(prob.shape[1]), al], axis=1) * (vocab + 1)
+    return rec.ravel(), np.ascontiguousarray(off, dtype=np.int64).ravel()
 
 
 def draft_records(prob: np.ndarray, alias: np.ndarray, q: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -91,16 +112,6 @@ def _npmax(a: float, b: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _alias(prob: np.ndarray, alias: np.ndarray, row: int, n: int, u: float) -> int:
-    """AliasSampler.sample for one draw: row of a (R, n + 1) table."""
-    scaled = u * n
-    col = int(scaled)
-    uc = np.uint64(col)
-    al = alias[row, uc]
-    return col if scaled - col < prob[row, uc] else al
-
-
-@njit(cache=True, inline="always")
 def _count_le_row(table: np.ndarray, r: np.uint64, x: float) -> int:
     """Number of entries of row r of a 2-D table that are <= x (searchsorted right, as
     EnvelopeTable.choose); no row view, so no reference counting per call."""
@@ -122,9 +133,8 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     trace_every,
     K_max,
     pi_cdf,
-    w_prob,
-    w_alias,
-    H,
+    type_rec,
+    type_off,
     draft_rec,
     vocab,
     J,
@@ -210,8 +220,12 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         rejected = False
         for i in range(K):
             ii = np.uint64(i)
-            j = _alias(w_prob, w_alias, 0, J, uniform(key, base + c_type + ii))
-            h = H[np.uint64(j)]
+            # the type: AliasSampler.sample on the type table, its entropy and draft-table offset
+            scaled = uniform(key, base + c_type + ii) * J
+            col = int(scaled)
+            own = scaled - col < type_rec[np.uint64(col * TYPE_REC)]
+            h = type_rec[np.uint64(col * TYPE_REC + (1 if own else 2))]
+            j_off = type_off[np.uint64(col * 2 + (0 if own else 1))]
             if pol == CUMULATIVE:
                 bq = max(0.0, 1.0 - math.sqrt(gamma * h))
                 pi_prev = pi_prev * bq
@@ -229,7 +243,7 @@ def _trajectory(  # noqa: PLR0913, PLR0915
             # after a rejection too (no branch to mispredict), where it changes nothing
             scaled = uniform(key, base + c_draft + ii) * vocab
             col = int(scaled)
-            r = np.uint64((j * (vocab + 1) + col) * DRAFT_REC)
+            r = np.uint64((j_off + col) * DRAFT_REC)
             own = scaled - col < draft_rec[r]
             qx = draft_rec[r + np.uint64(1)] if own else draft_rec[r + np.uint64(3)]
             px = draft_rec[r + np.uint64(2)] if own else draft_rec[r + np.uint64(4)]
@@ -306,9 +320,8 @@ def run_batch(  # noqa: PLR0913
     trace_every,
     K_max,
     pi_cdf,
-    w_prob,
-    w_alias,
-    H,
+    type_rec,
+    type_off,
     draft_rec,
     vocab,
     J,
@@ -356,9 +369,8 @@ def run_batch(  # noqa: PLR0913
             trace_every,
             K_max,
             pi_cdf,
-            w_prob,
-            w_alias,
-            H,
+            type_rec,
+            type_off,
             draft_rec,
             vocab,
             J,
