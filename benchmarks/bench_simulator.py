@@ -4,7 +4,9 @@
    trajectories x 1000 rounds): the compiled engine (numba) on 1 and 2 threads, the array (NumPy)
    engine, the scalar loop of section 2 (4 V x 32 seeds) and, with ``--baseline REV``, the array
    engine of git revision REV (extracted with ``git archive``, run in a child process). The engines
-   take turns within each of REPEAT rounds, so a change in a shared machine's load hits them alike;
+   take turns within each of REPEAT rounds, so a change in a shared machine's load hits them alike
+   (the compiled engine, about 0.1 s a call, is called COMPILED_CALLS times per round; the median
+   of its calls is printed next to the best);
    throughput in M trajectory-rounds/s by wall clock and by CPU time (process time: the fairer
    figure for single-threaded runs on a loaded machine), and their ratios; the compiled engine's
    first-call compile time (fresh process, empty cache) and its load time from the cache.
@@ -65,6 +67,7 @@ MEM_T_SHORT, MEM_T_LONG, MEM_T_FALLBACK = 10_000, 1_000_000, 200_000
 MEM_BUDGET_S = 200.0  # longest acceptable T = 1e6 run
 POLICIES = ("gelato-exact", "gelato")
 REPEAT = 3  # throughput runs: best of REPEAT (the machine may be shared)
+COMPILED_CALLS = 5  # compiled-engine calls per round (each ~0.1 s: more samples of a short run)
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,7 +184,8 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
     B, n = V_GRID.size * SEEDS, V_GRID.size * SEEDS * HORIZON
     n_ref = V_GRID.size * REF_SEEDS * HORIZON
     print(
-        f"\n[0] engines, interleaved, best of {REPEAT}: {B} trajectories x T = {HORIZON} "
+        f"\n[0] engines, interleaved, best of {REPEAT} rounds (compiled: {COMPILED_CALLS} calls a "
+        f"round): {B} trajectories x T = {HORIZON} "
         f"(scalar loop: {V_GRID.size * REF_SEEDS} x {HORIZON}); M traj-rounds/s, wall and CPU time"
     )
     ct = compile_times()
@@ -199,11 +203,13 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
     ref = ScalarLoop(s, problem, ex)
     base = Baseline(baseline) if baseline else None
     best: dict[tuple[str, str], list[float]] = {}
+    every: dict[tuple[str, str], list[tuple[float, float]]] = {}
 
     def keep(key: tuple[str, str], wc: tuple[float, float], count: int) -> None:
         rate = (count / wc[0], count / wc[1])
         old = best.get(key, [0.0, 0.0])
         best[key] = [max(old[0], rate[0]), max(old[1], rate[1])]
+        every.setdefault(key, []).append(rate)
 
     sims = {}
     for name in POLICIES:  # warm up (and keep one result of each engine for the equality check)
@@ -230,9 +236,10 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
                 executor=ex,
                 engine=eng,
             )
-            for th in (1, 2):
-                set_threads(th)
-                keep((name, f"compiled {th}"), wall_cpu(lambda run=run: run("compiled")), n)
+            for _ in range(COMPILED_CALLS):  # 1 and 2 threads alternate: a load burst hits both
+                for th in (1, 2):
+                    set_threads(th)
+                    keep((name, f"compiled {th}"), wall_cpu(lambda run=run: run("compiled")), n)
             set_threads(None)
             keep((name, "numpy"), wall_cpu(lambda run=run: run("numpy")), n)
             qa = name == "gelato"
@@ -260,7 +267,14 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
         out[name] = r["compiled 1"][1]
         print(f"  {name}: identical summaries numpy vs compiled: {same}")
         for k, (w, c) in r.items():
-            print(f"    {k:12s} {w / 1e6:7.3f} wall  {c / 1e6:7.3f} CPU")
+            calls = every[name, k]
+            med = (
+                f"   median of {len(calls)} calls {np.median([x[0] for x in calls]) / 1e6:7.3f} wall"
+                f"  {np.median([x[1] for x in calls]) / 1e6:7.3f} CPU"
+                if len(calls) > REPEAT
+                else ""
+            )
+            print(f"    {k:12s} {w / 1e6:7.3f} wall  {c / 1e6:7.3f} CPU{med}")
         ratios = [
             ("compiled 1 thread / numpy engine", "compiled 1", "numpy"),
             ("compiled 1 thread / scalar loop", "compiled 1", "scalar"),
@@ -272,7 +286,9 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
         summary.append(
             (
                 f"compiled 1 thread {name}",
-                f"{r['compiled 1'][0] / 1e6:.2f} M/s wall, {r['compiled 1'][1] / 1e6:.2f} M/s CPU",
+                f"{r['compiled 1'][0] / 1e6:.2f} M/s wall, {r['compiled 1'][1] / 1e6:.2f} M/s CPU "
+                f"(median of {len(every[name, 'compiled 1'])} calls "
+                f"{np.median([x[0] for x in every[name, 'compiled 1']]) / 1e6:.2f} M/s wall)",
             )
         )
         summary.append(
@@ -283,8 +299,12 @@ def engines(s, problem, pols, ex, baseline: str | None, summary: list) -> dict[s
         )
         for label, a, b in ratios:
             wr, cr = r[a][0] / r[b][0], r[a][1] / r[b][1]
-            print(f"    {label:34s} {wr:6.2f}x wall  {cr:6.2f}x CPU")
-            summary.append((f"  {label}, {name}", f"{wr:.2f}x wall, {cr:.2f}x CPU"))
+            med = ""
+            if min(len(every[name, a]), len(every[name, b])) > REPEAT:  # both called in pairs
+                pair = [x[0] / y[0] for x, y in zip(every[name, a], every[name, b], strict=True)]
+                med = f", median of the paired calls {np.median(pair):.2f}x wall"
+            print(f"    {label:34s} {wr:6.2f}x wall  {cr:6.2f}x CPU{med}")
+            summary.append((f"  {label}, {name}", f"{wr:.2f}x wall, {cr:.2f}x CPU{med}"))
     return out
 
 

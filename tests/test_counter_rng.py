@@ -101,7 +101,9 @@ def test_batch_keys_equal_single_keys() -> None:
     assert stream_keys(4, mixed).tolist() == [stream_key(4, k) for k in mixed]
     huge = [(2**63 + 5,), (2**64 - 1,)]  # beyond int64: one key at a time
     assert stream_keys(4, huge).tolist() == [stream_key(4, k) for k in huge]
-    assert stream_keys(4, np.array(huge, dtype=np.uint64)).tolist() == [stream_key(4, k) for k in huge]
+    assert stream_keys(4, np.array(huge, dtype=np.uint64)).tolist() == [
+        stream_key(4, k) for k in huge
+    ]
     assert stream_keys(4, np.zeros(0, dtype=np.int64)).shape == (0,)
     with pytest.raises(ValueError, match="must be >= 0"):
         stream_keys(4, [(1,), (-2,)])
