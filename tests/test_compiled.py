@@ -160,25 +160,29 @@ def test_engine_choice_is_automatic_and_reported() -> None:
         simulate(s, problem, pols["gelato"], V=V, seeds=1, horizon=2, engine="fast")
 
 
-def test_a_broken_draft_record_is_caught() -> None:
-    """The packed draft records are checked by the same equality: swapping q and p of the alias
-    column (a wrong acceptance ratio for alias draws only) changes the summaries."""
+def _swap_is_caught(policy: str, i: int, width: int, cols: list[int], field: str) -> None:
+    """Table i of the kernel's arguments, records of ``width`` floats, with the record columns
+    ``cols`` swapped: the good tables reproduce the array engine's ``field``, the bad ones do not."""
     s = preset("default")
     problem, _ = constants(s)
-    pol = policies(s, problem)["gelato-exact"]
+    pol = policies(s, problem)[policy]
     good = CompiledTables.build(s, problem, pol, _executor(s))
     args = list(good.args)
-    i = 4  # the draft records, 8 floats each
-    rec = args[i].reshape(-1, 8).copy()
-    rec[:, [3, 4]] = rec[:, [4, 3]]
+    rec = args[i].reshape(-1, width).copy()
+    assert not np.array_equal(rec[:, cols[0]], rec[:, cols[1]])
+    rec[:, cols] = rec[:, cols[::-1]]
     args[i] = rec.ravel()
     bad = CompiledTables(args=tuple(args), M=good.M)
     seeds = [0] * V.size
-    ref = simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy")
-    assert np.array_equal(ref.mean_N.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)["mean_N"])
-    assert not np.array_equal(
-        ref.mean_N.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_N"]
-    )
+    want = getattr(simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy"), field)
+    assert np.array_equal(want.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)[field])
+    assert not np.array_equal(want.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)[field])
+
+
+def test_a_broken_draft_record_is_caught() -> None:
+    """The packed draft records are checked by the same equality: swapping q and p of the alias
+    column (a wrong acceptance ratio for alias draws only) changes the summaries."""
+    _swap_is_caught("gelato-exact", 4, 8, [3, 4], "mean_N")  # draft records: 8 floats each
 
 
 def test_channel_state_buckets_equal_the_count() -> None:
@@ -211,20 +215,4 @@ def test_a_broken_type_record_is_caught() -> None:
     """The type records hold each alias column's entropy twice (own outcome, alias outcome); a
     table whose two entropies are swapped stops drafting at the wrong types (GELATO's inner rule
     reads the entropy at every position), and the equality with the array engine fails."""
-    s = preset("default")
-    problem, _ = constants(s)
-    pol = policies(s, problem)["gelato"]
-    good = CompiledTables.build(s, problem, pol, _executor(s))
-    args = list(good.args)
-    i = 2  # the type records, 4 floats each
-    rec = args[i].reshape(-1, 4).copy()
-    assert not np.array_equal(rec[:, 1], rec[:, 2])
-    rec[:, [1, 2]] = rec[:, [2, 1]]
-    args[i] = rec.ravel()
-    bad = CompiledTables(args=tuple(args), M=good.M)
-    seeds = [0] * V.size
-    ref = simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy")
-    assert np.array_equal(ref.mean_k.ravel(), run_compiled(good, V, seeds, 300, 0, 0.0)["mean_k"])
-    assert not np.array_equal(
-        ref.mean_k.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)["mean_k"]
-    )
+    _swap_is_caught("gelato", 2, 4, [1, 2], "mean_k")  # type records: 4 floats each
