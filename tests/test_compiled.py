@@ -110,7 +110,7 @@ def test_a_perturbed_table_is_caught() -> None:
     ex = _executor(s)
     good = CompiledTables.build(s, problem, pol, ex)
     args = list(good.args)
-    i = 15  # the energy budget E_bar
+    i = 18  # the energy budget E_bar
     assert args[i] == s.objective.energy_budget_j
     args[i] = np.nextafter(args[i], 1.0)
     bad = CompiledTables(args=tuple(args), M=good.M)
@@ -160,18 +160,15 @@ def test_engine_choice_is_automatic_and_reported() -> None:
         simulate(s, problem, pols["gelato"], V=V, seeds=1, horizon=2, engine="fast")
 
 
-def _swap_is_caught(policy: str, i: int, width: int, cols: list[int], field: str) -> None:
-    """Table i of the kernel's arguments, records of ``width`` floats, with the record columns
-    ``cols`` swapped: the good tables reproduce the array engine's ``field``, the bad ones do not."""
+def _break_is_caught(policy: str, field: str, mutate) -> None:
+    """The kernel's tables with ``mutate(args)`` applied to a copy: the good tables reproduce the
+    array engine's ``field``, the broken ones do not."""
     s = preset("default")
     problem, _ = constants(s)
     pol = policies(s, problem)[policy]
     good = CompiledTables.build(s, problem, pol, _executor(s))
     args = list(good.args)
-    rec = args[i].reshape(-1, width).copy()
-    assert not np.array_equal(rec[:, cols[0]], rec[:, cols[1]])
-    rec[:, cols] = rec[:, cols[::-1]]
-    args[i] = rec.ravel()
+    mutate(args)
     bad = CompiledTables(args=tuple(args), M=good.M)
     seeds = [0] * V.size
     want = getattr(simulate(s, problem, pol, V=V, seeds=1, horizon=300, engine="numpy"), field)
@@ -179,10 +176,17 @@ def _swap_is_caught(policy: str, i: int, width: int, cols: list[int], field: str
     assert not np.array_equal(want.ravel(), run_compiled(bad, V, seeds, 300, 0, 0.0)[field])
 
 
-def test_a_broken_draft_record_is_caught() -> None:
-    """The packed draft records are checked by the same equality: swapping q and p of the alias
-    column (a wrong acceptance ratio for alias draws only) changes the summaries."""
-    _swap_is_caught("gelato-exact", 4, 8, [3, 4], "mean_N")  # draft records: 8 floats each
+def test_a_broken_draft_table_is_caught() -> None:
+    """The draft tables are checked by the same equality: swapping q and p at the alias entries
+    (a wrong acceptance ratio for alias draws only) changes the summaries."""
+
+    def swap(args: list) -> None:
+        q, p = args[5].copy(), args[6].copy()  # q(x), p(x) at index 2 c + keep
+        assert not np.array_equal(q[0::2], p[0::2])
+        q[0::2], p[0::2] = args[6][0::2], args[5][0::2]
+        args[5], args[6] = q, p
+
+    _break_is_caught("gelato-exact", "mean_N", swap)
 
 
 def test_channel_state_buckets_equal_the_count() -> None:
@@ -211,8 +215,14 @@ def test_channel_state_buckets_equal_the_count() -> None:
         np.testing.assert_array_equal(got[inside], want[inside])
 
 
-def test_a_broken_type_record_is_caught() -> None:
-    """The type records hold each alias column's entropy twice (own outcome, alias outcome); a
-    table whose two entropies are swapped stops drafting at the wrong types (GELATO's inner rule
-    reads the entropy at every position), and the equality with the array engine fails."""
-    _swap_is_caught("gelato", 2, 4, [1, 2], "mean_k")  # type records: 4 floats each
+def test_a_broken_type_entropy_is_caught() -> None:
+    """The kernel reads a type's entropy at its draft-table offset; entropies shifted by one type
+    stop drafting at the wrong positions (GELATO's inner rule reads the entropy at every
+    position), and the equality with the array engine fails."""
+
+    def shift(args: list) -> None:
+        stride = 2 * (args[8] + 1)  # one type's block: 2 (vocab + 1) entries
+        assert not np.array_equal(args[7], np.roll(args[7], stride))
+        args[7] = np.roll(args[7], stride)
+
+    _break_is_caught("gelato", "mean_k", shift)

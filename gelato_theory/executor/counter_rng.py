@@ -62,25 +62,26 @@ def stream_keys(
     over keys of one length). An integer array is read as is: (B,) one-entry keys or (B, L) rows,
     without a Python pass over the batch."""
     if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu" and keys.ndim in (1, 2):
-        if keys.size == 0 or (keys.dtype.kind == "u" and (keys >= 2**63).any()):
-            return stream_keys(root_seed, keys.tolist())  # empty, or beyond int64: the list path
-        table = keys.astype(np.int64).reshape(keys.shape[0], -1)
+        negative = keys.dtype.kind == "i" and bool((keys < 0).any())
+        table = (keys[:, None] if keys.ndim == 1 else keys).astype(np.uint64)
     else:
         parts = [
             (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
             for k in keys
         ]
-        lengths = {len(p) for p in parts}
-        if len(lengths) != 1 or not parts or max(max(p, default=0) for p in parts) >= 2**63:
-            # mixed lengths, or entries beyond int64: one key at a time
+        if len({len(p) for p in parts}) > 1:  # mixed lengths: one key at a time
             return np.array([stream_key(root_seed, k) for k in parts], dtype=np.uint64)
-        table = np.array(parts, dtype=np.int64).reshape(len(parts), -1)
-    if int(root_seed) < 0 or (table < 0).any():
+        negative = any(x < 0 for p in parts for x in p)
+        width = len(parts[0]) if parts else 1
+        # entries mod 2^64, as stream_key reads them
+        table = np.array([[x & MASK for x in p] for p in parts], dtype=np.uint64)
+        table = table.reshape(len(parts), width)
+    if int(root_seed) < 0 or negative:
         raise ValueError(f"root_seed = {root_seed!r}, keys: must be >= 0")
     h = np.full(table.shape[0], _mix64_int((int(root_seed) + GOLDEN) & MASK), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(table.shape[1]):
-            k = table[:, i].astype(np.uint64) + np.uint64((GOLDEN * (i + 2)) & MASK)
+            k = table[:, i] + np.uint64((GOLDEN * (i + 2)) & MASK)
             h = _mix64(h ^ _mix64(k))
     return h
 

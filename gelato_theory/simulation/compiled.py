@@ -148,18 +148,16 @@ class CompiledTables:
             oracle_cdf[:, -1] = 1.0
         dev, edge = scenario.device, scenario.edge
         pi_cdf = f64(ex._pi_cdf)
+        fused = pair._fused  # the array engine's alias tables, read by the kernel as they are
         args = (
             int(ex.K_max),
             pi_cdf.reshape(1, -1),
-            *kern.type_records(
-                f64(pair._types.prob), i64(pair._types.alias), f64(pair.H), int(pair.vocab_size)
-            ),
-            kern.draft_records(
-                f64(pair._q.prob),
-                i64(pair._q.alias),
-                f64(pair._q_flat).reshape(pair.J, pair.vocab_size),
-                f64(pair._p_flat).reshape(pair.J, pair.vocab_size),
-            ),
+            f64(fused.type_keep),
+            i64(fused.type_value),
+            f64(fused.draft_keep),
+            f64(fused.q),
+            f64(fused.p),
+            f64(fused.H),
             int(pair.vocab_size),
             int(pair.J),
             f64(ex.e_tx),

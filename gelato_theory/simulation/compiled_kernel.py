@@ -6,8 +6,10 @@ so the summaries agree bit for bit. Imported lazily by :mod:`gelato_theory.simul
 Uniform columns of round t (width W = 3·K_max + 3, counter t·W + j of the trajectory's stream):
 0 channel state, 1 + i type of position i, K_max + 2 + i draft token i, 2·K_max + 2 + i acceptance
 test i, 3·K_max + 2 final token (not needed for the summaries: the synthetic pair has no history).
-Only the columns a round uses are evaluated. Computed table indices are cast to unsigned integers
-(``np.uint64``): numba then emits no negative-index wraparound for them (about 10 % fewer
+Only the columns a round uses are evaluated. The token tables are the array engine's fused alias
+tables (``SyntheticPair._fused``): an alias draw lands on index 2 c + keep, which holds the type's
+draft-table offset, or q(x) and p(x) of the token. Computed table indices are cast to unsigned
+integers (``np.uint64``): numba then emits no negative-index wraparound for them (about 10 % fewer
 instructions per trajectory-round than signed indices).
 """
 
@@ -42,48 +44,8 @@ FIELDS = (
     "max_identity_excess",
 )
 N_FLOAT = len(FIELDS)
-#: record widths of the packed tables (built by :func:`type_records`, :func:`draft_records` and
-#: :func:`cell_records`)
-TYPE_REC = 4
-DRAFT_REC = 8
+#: record width of the packed cell table (built by :func:`cell_records`)
 CELL_REC = 4
-
-
-def type_records(
-    prob: np.ndarray, alias: np.ndarray, H: np.ndarray, vocab: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The type sampler with each outcome's entropy and draft-table offset, per alias column c of
-    the (1, J + 1) tables: floats [prob(c), H(c), H(alias(c)), pad] and integers
-    [c (vocab + 1), alias(c) (vocab + 1)] (offsets of the type's rows in :func:`draft_records`).
-    A type draw then selects among values loaded together instead of loading H after the draw.
-    The padding column (prob 0: always its alias) takes H of the last type for its own slot."""
-    J = H.size
-    col = np.minimum(np.arange(prob.shape[1]), J - 1)
-    al = alias[0]
-    rec = np.zeros((prob.shape[1], TYPE_REC))
-    rec[:, 0] = prob[0]
-    rec[:, 1] = H[col]
-    rec[:, 2] = H[al]
-    off = np.stack([np.arange(prob.shape[1]), al], axis=1) * (vocab + 1)
-    return rec.ravel(), np.ascontiguousarray(off, dtype=np.int64).ravel()
-
-
-def draft_records(prob: np.ndarray, alias: np.ndarray, q: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """The draft sampler and both models' probabilities as one flat table of 8-float records, one
-    per (type j, alias column c): [prob(j, c), q(j, c), p(j, c), q(j, alias), p(j, alias), pad x3].
-    A draft draw then reads one 64-byte record instead of four tables. ``prob``/``alias`` are the
-    (J, vocab + 1) alias tables, ``q``/``p`` the (J, vocab) probabilities."""
-    J, width = prob.shape
-    cols = np.minimum(np.arange(width), q.shape[1] - 1)[None, :]
-    al = np.minimum(alias, q.shape[1] - 1)
-    rows = np.arange(J)[:, None]
-    rec = np.zeros((J, width, DRAFT_REC))
-    rec[:, :, 0] = prob
-    rec[:, :, 1] = q[rows, cols]
-    rec[:, :, 2] = p[rows, cols]
-    rec[:, :, 3] = q[rows, al]
-    rec[:, :, 4] = p[rows, al]
-    return rec.ravel()
 
 
 def cell_records(u: np.ndarray, y: np.ndarray, N: np.ndarray, E: np.ndarray) -> np.ndarray:
@@ -133,9 +95,12 @@ def _trajectory(  # noqa: PLR0913, PLR0915
     trace_every,
     K_max,
     pi_cdf,
-    type_rec,
-    type_off,
-    draft_rec,
+    type_keep,
+    type_value,
+    draft_keep,
+    q2,
+    p2,
+    H2,
     vocab,
     J,
     e_tx,
@@ -220,12 +185,13 @@ def _trajectory(  # noqa: PLR0913, PLR0915
         rejected = False
         for i in range(K):
             ii = np.uint64(i)
-            # the type: AliasSampler.sample on the type table, its entropy and draft-table offset
+            # the type (an alias draw: index 2 col + keep), as its offset into the draft tables
             scaled = uniform(key, base + c_type + ii) * J
             col = int(scaled)
-            own = scaled - col < type_rec[np.uint64(col * TYPE_REC)]
-            h = type_rec[np.uint64(col * TYPE_REC + (1 if own else 2))]
-            j_off = type_off[np.uint64(col * 2 + (0 if own else 1))]
+            i2 = np.uint64(2 * col)
+            i2 += np.uint64(1 if scaled - col < type_keep[i2] else 0)
+            j_off = np.uint64(type_value[i2])
+            h = H2[j_off]
             if pol == CUMULATIVE:
                 bq = max(0.0, 1.0 - math.sqrt(gamma * h))
                 pi_prev = pi_prev * bq
@@ -239,14 +205,15 @@ def _trajectory(  # noqa: PLR0913, PLR0915
             if not send:
                 break
             k += 1
-            # the draft token's alias draw and its acceptance test, from one record; evaluated
-            # after a rejection too (no branch to mispredict), where it changes nothing
+            # the draft token's alias draw (q(x), p(x) at the same index) and its acceptance
+            # test; evaluated after a rejection too (no branch to mispredict), where it changes
+            # nothing
             scaled = uniform(key, base + c_draft + ii) * vocab
             col = int(scaled)
-            r = np.uint64((j_off + col) * DRAFT_REC)
-            own = scaled - col < draft_rec[r]
-            qx = draft_rec[r + np.uint64(1)] if own else draft_rec[r + np.uint64(3)]
-            px = draft_rec[r + np.uint64(2)] if own else draft_rec[r + np.uint64(4)]
+            r = j_off + np.uint64(2 * col)
+            r += np.uint64(1 if scaled - col < draft_keep[r] else 0)
+            qx = q2[r]
+            px = p2[r]
             acc = uniform(key, base + c_acc + ii) * qx < px
             rejected = rejected or not acc
             A += 0 if rejected else 1
@@ -320,9 +287,12 @@ def run_batch(  # noqa: PLR0913
     trace_every,
     K_max,
     pi_cdf,
-    type_rec,
-    type_off,
-    draft_rec,
+    type_keep,
+    type_value,
+    draft_keep,
+    q2,
+    p2,
+    H2,
     vocab,
     J,
     e_tx,
@@ -369,9 +339,12 @@ def run_batch(  # noqa: PLR0913
             trace_every,
             K_max,
             pi_cdf,
-            type_rec,
-            type_off,
-            draft_rec,
+            type_keep,
+            type_value,
+            draft_keep,
+            q2,
+            p2,
+            H2,
             vocab,
             J,
             e_tx,

@@ -205,9 +205,10 @@ class Dynamics:
         self.executor = executor or Executor(scenario)
         self.queue_update = queue_update
 
-    @cached_property
+    @property
     def optimum(self) -> EnvelopeTable:
-        """The exact per-slot optimum over the whole menu, for the empirical C."""
+        """The exact per-slot optimum over the whole menu, for the empirical C (built once per
+        problem)."""
         return optimum_table(self.problem)
 
     def noise(self, root_seed: int, seeds: list[int]) -> NoiseSource:
